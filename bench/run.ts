@@ -1,0 +1,215 @@
+// `npm run bench`: prints a table of the figures the foundation promises, measured on this
+// machine. Not a test: nothing here asserts; the note on each row says what it is compared with.
+// `--quick` shrinks every row so CI can prove the benchmark still runs in a few seconds.
+// `--json FILE` also writes the rows as JSON for plotting.
+
+import fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import Table from 'cli-table3';
+import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
+import type { KubeObject } from '../controller/runtime/kube-object.js';
+import { HttpKubeClient } from '../controller/runtime/http-kube-client.js';
+import { createRng } from '../sim/core/rng.js';
+import { wallClock } from '../sim/kube/create-store.js';
+import { ApiServer } from '../sim/kube/http/server.js';
+import { ObjectStore } from '../sim/kube/store.js';
+
+interface Row {
+  name: string;
+  value: number;
+  unit: string;
+  target: string;
+  met: boolean | undefined;
+  note: string;
+}
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
+const rows: Row[] = [];
+
+function row(name: string, value: number, unit: string, target: string, met: boolean | undefined, note = ''): void {
+  rows.push({ name, value, unit, target, met, note });
+  process.stderr.write(`  ${name}: ${fmt(value)} ${unit}\n`);
+}
+
+function fmt(v: number): string {
+  if (v >= 100) return Math.round(v).toLocaleString('en-US');
+  if (v >= 1) return v.toFixed(2);
+  return v.toPrecision(3);
+}
+
+/** A pod shaped like a KubeRay GPU worker, so sizes and costs are realistic. */
+function pod(i: number, cluster: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: `${cluster}-gpu-worker-${i}`,
+      namespace: 'default',
+      labels: { 'ray.io/cluster': cluster, 'ray.io/node-type': 'worker', 'ray.io/group': 'gpu', 'ray.io/is-ray-node': 'yes', 'app.kubernetes.io/created-by': 'kuberay-operator' },
+    },
+    spec: {
+      containers: [
+        {
+          name: 'ray-worker',
+          image: 'rayproject/ray:2.34.0-py311-gpu',
+          resources: { limits: { cpu: '16', memory: '128Gi', 'nvidia.com/gpu': '4' }, requests: { cpu: '16', memory: '128Gi', 'nvidia.com/gpu': '4' } },
+          env: [{ name: 'RAY_CLUSTER_NAME', value: cluster }],
+        },
+      ],
+      tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+    },
+  };
+}
+
+function newStore(window = 10_000): ObjectStore {
+  return new ObjectStore({ clock: wallClock, rng: createRng('bench'), watchWindow: window });
+}
+
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+async function storeWrites(n: number): Promise<void> {
+  const store = newStore();
+  const pods = store.type('', 'pods');
+  const objs = Array.from({ length: n }, (_, i) => pod(i, `c${i % 1000}`));
+  let t = performance.now();
+  for (let i = 0; i < n; i++) store.create(pods, objs[i]);
+  const createRate = n / ((performance.now() - t) / 1000);
+  row('in-memory create', createRate, 'writes/s', '>= 100,000', createRate >= 100_000, `${n.toLocaleString('en-US')} GPU-worker pods`);
+  const current = store.list(pods).items;
+  t = performance.now();
+  for (const o of current) store.update(pods, { ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, step: '1' } } });
+  const updateRate = n / ((performance.now() - t) / 1000);
+  row('in-memory update (label change)', updateRate, 'writes/s', '>= 100,000', updateRate >= 100_000, 'optimistic concurrency checked on each');
+}
+
+async function watchFanout(n: number, watchers: number): Promise<void> {
+  const store = newStore();
+  const pods = store.type('', 'pods');
+  let delivered = 0;
+  for (let w = 0; w < watchers; w++) store.watch(pods, { resourceVersion: store.resourceVersion }, { event: () => void delivered++, closed: () => undefined });
+  const objs = Array.from({ length: n }, (_, i) => pod(i, `c${i % 1000}`));
+  const t = performance.now();
+  for (let i = 0; i < n; i++) {
+    store.create(pods, objs[i]);
+    if (i % 1000 === 999) await tick();
+  }
+  await tick();
+  const s = (performance.now() - t) / 1000;
+  const rate = delivered / s;
+  row(`watch deliveries, ${watchers} watchers`, rate, 'events/s', '>= 1,000,000', rate >= 1_000_000, `${delivered.toLocaleString('en-US')} deliveries incl. the writes themselves`);
+}
+
+async function selectorList(n: number): Promise<void> {
+  const store = newStore(1000);
+  const pods = store.type('', 'pods');
+  // 10 pods per cluster label: the selector matches 10 of n.
+  for (let i = 0; i < n; i++) store.create(pods, pod(i, `c${Math.floor(i / 10)}`));
+  const q = 2000;
+  const t = performance.now();
+  let matched = 0;
+  for (let i = 0; i < q; i++) matched += store.list(pods, { labelSelector: `ray.io/cluster=c${(i * 7919) % (n / 10)},ray.io/node-type=worker` }).items.length;
+  const ms = (performance.now() - t) / q;
+  row(`label-selector list, 10 of ${n.toLocaleString('en-US')}`, ms, 'ms/list', '< 1 ms', ms < 1, `${matched / q} matched per list, from the label index`);
+  const t2 = performance.now();
+  const fq = 200;
+  for (let i = 0; i < fq; i++) store.list(pods, { fieldSelector: 'status.phase=Running' });
+  row('field-selector list (status.phase, none match)', (performance.now() - t2) / fq, 'ms/list', 'indexed', undefined, 'from the field index');
+}
+
+async function memory(n: number): Promise<void> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const before = process.memoryUsage();
+  const store = newStore();
+  const pods = store.type('', 'pods');
+  for (let i = 0; i < n; i++) store.create(pods, pod(i, `c${i % 1000}`));
+  (globalThis as { gc?: () => void }).gc?.();
+  const after = process.memoryUsage();
+  const rssMb = after.rss / 2 ** 20;
+  row(`RSS with ${n.toLocaleString('en-US')} pods stored`, rssMb, 'MB', n >= 100_000 ? '< 500 MB' : '-', n >= 100_000 ? rssMb < 500 : undefined, `heap +${((after.heapUsed - before.heapUsed) / 2 ** 20).toFixed(0)} MB; store holds ${store.count(pods)}`);
+}
+
+async function overHttp(n: number, concurrency: number): Promise<void> {
+  const store = newStore();
+  const server = new ApiServer({ store, clock: wallClock });
+  const url = await server.listen();
+  try {
+    const client = HttpKubeClient.forServer(url);
+    await client.list({ apiVersion: 'v1', kind: 'Pod' }); // discovery, connection warm-up
+    let next = 0;
+    const t = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < n) await client.create(pod(next++, 'http'));
+      }),
+    );
+    const rate = n / ((performance.now() - t) / 1000);
+    row(`HTTP create, raysim KubeClient (${concurrency} in flight)`, rate, 'writes/s', '>= 2,000', rate >= 2000, 'client-node KubeConfig + node-fetch');
+
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'b', server: url }],
+      users: [{ name: 'b' }],
+      contexts: [{ name: 'b', cluster: 'b', user: 'b' }],
+      currentContext: 'b',
+    });
+    const core = kc.makeApiClient(CoreV1Api);
+    let k = 0;
+    const t2 = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (k < n) await core.createNamespacedPod({ namespace: 'default', body: pod(k++, 'corev1') as never });
+      }),
+    );
+    const rate2 = n / ((performance.now() - t2) / 1000);
+    row(`HTTP create, client-node CoreV1Api (${concurrency} in flight)`, rate2, 'writes/s', '>= 2,000', rate2 >= 2000, 'typed API, model (de)serialisation');
+
+    // Watch latency: one write at a time, time until the watch event arrives.
+    const lat: number[] = [];
+    let pending: ((t: number) => void) | undefined;
+    const w = new Watch(kc);
+    const ctl = await w.watch(
+      '/api/v1/namespaces/default/pods',
+      { resourceVersion: store.resourceVersion, labelSelector: 'bench=latency' },
+      () => pending?.(performance.now()),
+      () => undefined,
+    );
+    const samples = quick ? 50 : 500;
+    for (let i = 0; i < samples; i++) {
+      const got = new Promise<number>((r) => (pending = r));
+      const t0 = performance.now();
+      await client.create({ ...pod(i, 'lat'), metadata: { name: `lat-${i}`, namespace: 'default', labels: { bench: 'latency' } } });
+      lat.push((await got) - t0);
+    }
+    ctl.abort();
+    lat.sort((a, b) => a - b);
+    row('HTTP watch latency p50 (write -> event)', lat[Math.floor(lat.length / 2)], 'ms', 'reported', undefined, `${samples} samples, client-node Watch`);
+    row('HTTP watch latency p99', lat[Math.floor(lat.length * 0.99)], 'ms', 'reported', undefined, '');
+  } finally {
+    await server.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const n = quick ? 5_000 : 100_000;
+  process.stderr.write(`raysim bench${quick ? ' (quick)' : ''}: node ${process.version}\n`);
+  await memory(n);
+  await storeWrites(n);
+  await watchFanout(n, 10);
+  await selectorList(n);
+  await overHttp(quick ? 500 : 5_000, 16);
+
+  const table = new Table({ head: ['benchmark', 'value', 'unit', 'target', 'met', 'note'] });
+  for (const r of rows) table.push([r.name, fmt(r.value), r.unit, r.target, r.met === undefined ? '' : r.met ? 'yes' : 'NO', r.note]);
+  console.log(table.toString());
+  if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify({ quick, node: process.version, rows }, null, 2));
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(3);
+  },
+);

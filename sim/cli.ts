@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+// The raysim command line: the composition root that wires the store, servers and (later) the
+// simulation together. Exit codes: 0 ok, 1 expectations violated, 2 invalid input, 3 internal error.
+
+import fs from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { ApiError } from '../controller/runtime/api-error.js';
+import { createWallClockStore, wallClock } from './kube/create-store.js';
+import { ApiServer } from './kube/http/server.js';
+import { ManifestError, packageRoot } from './kube/manifests.js';
+import { runDemo } from './demo.js';
+
+export const EXIT = { ok: 0, expectationsViolated: 1, invalidInput: 2, internalError: 3 } as const;
+
+function version(): string {
+  return JSON.parse(fs.readFileSync(`${packageRoot()}/package.json`, 'utf8')).version;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be an integer port between 0 and 65535');
+  return n;
+}
+
+function collect(value: string, prev: string[]): string[] {
+  return [...prev, value];
+}
+
+export function kubeconfigFor(url: string): string {
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    '- name: raysim',
+    '  cluster:',
+    `    server: ${url}`,
+    'users:',
+    '- name: raysim',
+    '  user: {}',
+    'contexts:',
+    '- name: raysim',
+    '  context: {cluster: raysim, user: raysim, namespace: default}',
+    'current-context: raysim',
+    '',
+  ].join('\n');
+}
+
+export function buildProgram(): Command {
+  const program = new Command('raysim')
+    .description('Simulator and scheduling-policy testbed for Ray on Kubernetes')
+    .version(version())
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('apiserver')
+    .description('Serve the in-memory object store over the Kubernetes REST API on 127.0.0.1')
+    .option('-p, --port <port>', 'port to listen on (0 picks a free one)', port, 6443)
+    .option('--crds <dir>', 'also load the CRD manifests in DIR (repeatable)', collect, [] as string[])
+    .option('--no-default-crds', 'do not load the ray.io CRDs from controller/deploy/crds')
+    .option('--kubeconfig-out <file>', 'write a kubeconfig pointing at this server to FILE')
+    .option('--seed <seed>', 'seed for uids and generated names', '1')
+    .option('-v, --verbose', 'log every request')
+    .action(async (o: { port: number; crds: string[]; defaultCrds: boolean; kubeconfigOut?: string; seed: string; verbose?: boolean }) => {
+      const store = createWallClockStore(o.seed, { defaultCrds: o.defaultCrds, crdDirs: o.crds });
+      const server = new ApiServer({ store, clock: wallClock, port: o.port, log: o.verbose ? (l) => console.error(l) : undefined });
+      const url = await server.listen();
+      if (o.kubeconfigOut) fs.writeFileSync(o.kubeconfigOut, kubeconfigFor(url));
+      const kinds = store.registry.all().filter((rt) => rt.crd).map((rt) => `${rt.plural}.${rt.group}`);
+      console.log(`raysim apiserver listening on ${url}`);
+      console.log(`custom resources: ${kinds.length ? kinds.join(', ') : '(none)'}`);
+      console.log(o.kubeconfigOut ? `kubeconfig: ${o.kubeconfigOut}` : `try: kubectl --server ${url} get namespaces`);
+      const stop = async () => {
+        await server.close();
+        process.exit(EXIT.ok);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+
+  program
+    .command('demo')
+    .description('Run the bundled llama-finetune RayJob through the in-memory API server and print what the watches saw')
+    .option('--seed <seed>', 'random seed', '1')
+    .action(async (o: { seed: string }) => {
+      const { lines } = await runDemo(o.seed);
+      for (const l of lines) console.log(l);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return EXIT.ok;
+    if (typeof code === 'string' && code.startsWith('commander.')) return EXIT.invalidInput;
+    if (e instanceof ManifestError || e instanceof ApiError) {
+      console.error(`raysim: ${e.message}`);
+      return EXIT.invalidInput;
+    }
+    console.error(`raysim: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return EXIT.internalError;
+  }
+}
+
+// Run when executed directly (bin or node dist/sim/cli.js), not when imported by tests.
+const invoked = process.argv[1] && fs.realpathSync(process.argv[1]);
+if (invoked && invoked === fs.realpathSync(new URL(import.meta.url).pathname)) {
+  main(process.argv).then((code) => {
+    // The apiserver keeps running until a signal; everything else exits with its code.
+    if (code !== EXIT.ok || process.argv[2] !== 'apiserver') process.exitCode = code;
+  });
+}

@@ -1,0 +1,45 @@
+// Two ways to stand up an object store: inside a Simulation (virtual time; deferred work becomes
+// urgent events on the heap, so runs are reproducible) or on the wall clock (`raysim apiserver`).
+
+import type { Clock, Rng } from '../core/clock.js';
+import type { Simulation } from '../core/simulation.js';
+import { createRng } from '../core/rng.js';
+import { defaultCrdDir, loadCrdDirs } from './manifests.js';
+import { ObjectStore, type StoreOptions } from './store.js';
+
+export interface StoreSetup {
+  /** Load the ray.io CRDs from controller/deploy/crds (default true). */
+  defaultCrds?: boolean;
+  /** More directories of CRD (or any) manifests to load at start. */
+  crdDirs?: string[];
+  watchWindow?: number;
+  freezeObjects?: boolean;
+}
+
+export function createSimStore(sim: Simulation, rng: Rng, setup: StoreSetup = {}): ObjectStore {
+  return withCrds(
+    new ObjectStore({
+      clock: sim,
+      rng,
+      defer: (fn) => void sim.after(0, fn, { label: 'apiserver', priority: 'urgent' }),
+      watchWindow: setup.watchWindow,
+      freezeObjects: setup.freezeObjects,
+    }),
+    setup,
+  );
+}
+
+export const wallClock: Clock = { now: () => Date.now() };
+
+export function createWallClockStore(seed: string | number, setup: StoreSetup = {}, extra: Partial<StoreOptions> = {}): ObjectStore {
+  return withCrds(
+    new ObjectStore({ clock: wallClock, rng: createRng(seed), watchWindow: setup.watchWindow, freezeObjects: setup.freezeObjects, ...extra }),
+    setup,
+  );
+}
+
+function withCrds(store: ObjectStore, setup: StoreSetup): ObjectStore {
+  const dirs = [...(setup.defaultCrds === false ? [] : [defaultCrdDir()]), ...(setup.crdDirs ?? [])];
+  loadCrdDirs(store, dirs);
+  return store;
+}

@@ -1,0 +1,432 @@
+// The HTTP facade: the object store over the Kubernetes REST API, on loopback, so that stock
+// kubectl and @kubernetes/client-node work against the same store the simulation uses.
+// Every failure is a metav1.Status with the code and reason a real API server would give; a bad
+// request never takes the server down and never disturbs what is already stored.
+
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseAllDocuments } from 'yaml';
+import { ApiError, errors } from '../../../controller/runtime/api-error.js';
+import type { DeleteOptions, KubeObject, WatchEvent } from '../../../controller/runtime/kube-object.js';
+import type { Clock } from '../../core/clock.js';
+import { contentTypeToPatchType } from '../patch.js';
+import { apiVersionOf, type ResourceType } from '../resource-type.js';
+import type { FieldValidation, ObjectStore, WatchHandle } from '../store.js';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } from './discovery.js';
+import { toTable, type IncludeObject, type Table } from './table.js';
+
+export interface ApiServerOptions {
+  store: ObjectStore;
+  /** Clock for ages in tables (wall clock for a standalone server, virtual in simulation). */
+  clock: Clock;
+  port?: number;
+  /** Loopback only: tests and users never expose this server beyond the machine. */
+  host?: '127.0.0.1' | '::1' | 'localhost';
+  /** Largest accepted request body (default 3 MiB, as kube-apiserver). */
+  maxBodyBytes?: number;
+  /** How often idle watches that asked for bookmarks get one (default 10 s). */
+  bookmarkIntervalMs?: number;
+  /** Watches without timeoutSeconds close after this long (default 30 min), as kube-apiserver does. */
+  defaultWatchTimeoutMs?: number;
+  /** One line per request, when set. */
+  log?: (line: string) => void;
+}
+
+interface Route {
+  group: string;
+  version: string;
+  namespace?: string;
+  plural: string;
+  name?: string;
+  subresource?: string;
+}
+
+type Query = URLSearchParams;
+
+export class ApiServer {
+  private readonly server: http.Server;
+  private readonly watches = new Set<{ end(): void }>();
+  private readonly maxBody: number;
+
+  constructor(private readonly opts: ApiServerOptions) {
+    this.maxBody = opts.maxBodyBytes ?? 3 * 1024 * 1024;
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((e) => this.fail(res, e));
+    });
+    this.server.keepAliveTimeout = 60_000;
+  }
+
+  async listen(): Promise<string> {
+    const host = this.opts.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.port ?? 0, host, () => resolve());
+    });
+    return this.url;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    const a = this.server.address() as AddressInfo;
+    return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const w of [...this.watches]) w.end();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  // ------------------------------------------------------------------ dispatch
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://raysim');
+    const method = req.method ?? 'GET';
+    if (this.opts.log) {
+      const started = process.hrtime.bigint();
+      res.on('finish', () => this.opts.log!(`${method} ${req.url} ${res.statusCode} ${Number(process.hrtime.bigint() - started) / 1e6}ms`));
+    }
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const q = url.searchParams;
+    const registry = this.opts.store.registry;
+
+    // Non-resource endpoints.
+    switch (path) {
+      case '/version':
+        return this.json(res, 200, SERVER_VERSION);
+      case '/healthz':
+      case '/livez':
+      case '/readyz':
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        return void res.end('ok');
+      case '/api':
+        return this.json(res, 200, apiVersions(`${req.socket.localAddress}:${req.socket.localPort}`));
+      case '/apis':
+        return this.json(res, 200, apiGroupList(registry));
+    }
+    const seg = path.split('/').slice(1).map(decodeURIComponent);
+    if (seg[0] === 'api' && seg.length === 2) {
+      const doc = apiResourceList(registry, '', seg[1]);
+      if (!doc) throw notFoundPath(path);
+      return this.json(res, 200, doc);
+    }
+    if (seg[0] === 'apis' && seg.length === 2) {
+      const doc = apiGroup(registry, seg[1]);
+      if (!doc) throw notFoundPath(path);
+      return this.json(res, 200, doc);
+    }
+    if (seg[0] === 'apis' && seg.length === 3) {
+      const doc = apiResourceList(registry, seg[1], seg[2]);
+      if (!doc) throw notFoundPath(path);
+      return this.json(res, 200, doc);
+    }
+    const route = parseRoute(seg);
+    if (!route) throw notFoundPath(path);
+    const rt = registry.resolve(route.group, route.version, route.plural);
+    if (route.namespace !== undefined && !rt.namespaced) throw notFoundPath(path);
+    if (route.subresource && !rt.subresources.includes(route.subresource)) throw notFoundPath(path);
+    return this.serveResource(req, res, rt, route, q, method);
+  }
+
+  private async serveResource(req: http.IncomingMessage, res: http.ServerResponse, rt: ResourceType, r: Route, q: Query, method: string): Promise<void> {
+    const store = this.opts.store;
+    const warnings: string[] = [];
+    const write = { dryRun: q.get('dryRun') === 'All', fieldValidation: fieldValidation(q), warnings };
+    const sub = r.subresource === 'status' ? ('status' as const) : undefined;
+    switch (method) {
+      case 'GET': {
+        if (r.name !== undefined) {
+          if (r.subresource && r.subresource !== 'status') throw errors.methodNotAllowed(`GET is not supported on ${rt.plural}/${r.subresource}`);
+          return this.object(req, res, 200, rt, store.get(rt, r.namespace, r.name), warnings);
+        }
+        const watch = q.get('watch');
+        if (watch === 'true' || watch === '1') return this.watch(req, res, rt, r, q);
+        const list = store.list(rt, {
+          namespace: r.namespace,
+          labelSelector: q.get('labelSelector') ?? undefined,
+          fieldSelector: q.get('fieldSelector') ?? undefined,
+          limit: q.has('limit') ? intParam(q, 'limit') : undefined,
+          continue: q.get('continue') || undefined,
+        });
+        const table = wantsTable(req);
+        if (table) return this.json(res, 200, toTable(rt, list.items, this.opts.clock.now(), includeObject(q), list.metadata));
+        return this.json(res, 200, list);
+      }
+      case 'POST': {
+        const body = await this.body(req);
+        if (r.subresource === 'binding' && r.name !== undefined) {
+          const status = store.bind(r.namespace ?? 'default', r.name, body as KubeObject);
+          return this.json(res, 201, status);
+        }
+        if (r.name !== undefined) throw errors.methodNotAllowed(`POST is not supported on a named ${rt.kind}; use PUT or PATCH`);
+        if (rt.namespaced && r.namespace === undefined) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource: create ${rt.plural} needs a namespace in the path`);
+        if (Array.isArray(body) || body === null || typeof body !== 'object') throw errors.badRequest('the request body must be a single JSON object');
+        const created = store.create(rt, body as KubeObject, write, r.namespace);
+        return this.object(req, res, 201, rt, created, warnings);
+      }
+      case 'PUT': {
+        if (r.name === undefined) throw errors.methodNotAllowed(`PUT is not supported on a collection of ${rt.plural}`);
+        const body = (await this.body(req)) as KubeObject;
+        if (body === null || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest('the request body must be a single JSON object');
+        if (body.metadata?.name !== undefined && body.metadata.name !== r.name)
+          throw errors.badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${r.name})`);
+        body.metadata = { ...(body.metadata ?? {}), name: r.name };
+        if (rt.kind === 'Namespace' && r.subresource === 'finalize') {
+          return this.object(req, res, 200, rt, store.update(rt, body, write, undefined, r.namespace), warnings);
+        }
+        return this.object(req, res, 200, rt, store.update(rt, body, write, sub, r.namespace), warnings);
+      }
+      case 'PATCH': {
+        if (r.name === undefined) throw errors.methodNotAllowed(`PATCH is not supported on a collection of ${rt.plural}`);
+        const ct = req.headers['content-type'] ?? '';
+        const type = contentTypeToPatchType(ct);
+        if (type === undefined) throw errors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
+        if (type === 'apply') throw errors.unsupportedMediaType('server-side apply (application/apply-patch+yaml) is not supported by raysim yet; use client-side `kubectl apply`');
+        const body = await this.body(req);
+        return this.object(req, res, 200, rt, store.patch(rt, r.namespace, r.name, type, body, write, sub), warnings);
+      }
+      case 'DELETE': {
+        const raw = await this.body(req, true);
+        const opts: DeleteOptions & { dryRun?: boolean } = { ...((raw as DeleteOptions) ?? {}) };
+        if (q.has('propagationPolicy')) opts.propagationPolicy = q.get('propagationPolicy') as DeleteOptions['propagationPolicy'];
+        if (q.has('gracePeriodSeconds')) opts.gracePeriodSeconds = intParam(q, 'gracePeriodSeconds');
+        if ((raw as { orphanDependents?: boolean } | undefined)?.orphanDependents === true) opts.propagationPolicy ??= 'Orphan';
+        opts.dryRun = write.dryRun || (raw as { dryRun?: string[] } | undefined)?.dryRun?.includes('All');
+        if (r.name === undefined) {
+          const list = store.deleteCollection(rt, {
+            namespace: r.namespace,
+            labelSelector: q.get('labelSelector') ?? undefined,
+            fieldSelector: q.get('fieldSelector') ?? undefined,
+            ...opts,
+          });
+          return this.json(res, 200, list);
+        }
+        return this.object(req, res, 200, rt, store.delete(rt, r.namespace, r.name, opts), warnings);
+      }
+      default:
+        throw errors.methodNotAllowed(`the server does not allow this method on the requested resource (${method})`);
+    }
+  }
+
+  // ------------------------------------------------------------------ watch streams
+
+  private watch(req: http.IncomingMessage, res: http.ServerResponse, rt: ResourceType, r: Route, q: Query): void {
+    const store = this.opts.store;
+    const asTable = wantsTable(req);
+    const include = includeObject(q);
+    let sentColumns = false;
+    const encode = (e: WatchEvent): string => {
+      let object: unknown = e.object;
+      if (asTable && e.type !== 'BOOKMARK') {
+        const t: Table = toTable(rt, [e.object], this.opts.clock.now(), include, { resourceVersion: e.object.metadata.resourceVersion });
+        // As kube-apiserver: column definitions only in the first event of the stream.
+        if (sentColumns) t.columnDefinitions = [];
+        sentColumns = true;
+        object = t;
+      }
+      return `${JSON.stringify({ type: e.type, object })}\n`;
+    };
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+
+    let handle: WatchHandle | undefined;
+    let ended = false;
+    const timers: NodeJS.Timeout[] = [];
+    const end = (err?: ApiError) => {
+      if (ended) return;
+      ended = true;
+      for (const t of timers) clearTimeout(t), clearInterval(t);
+      handle?.stop();
+      this.watches.delete(entry);
+      if (err) res.write(`${JSON.stringify({ type: 'ERROR', object: err.toStatus() })}\n`);
+      res.end();
+    };
+    const entry = { end: () => end() };
+    this.watches.add(entry);
+    try {
+      handle = store.watch(
+        rt,
+        {
+          namespace: r.namespace,
+          labelSelector: q.get('labelSelector') ?? undefined,
+          fieldSelector: q.get('fieldSelector') ?? undefined,
+          resourceVersion: q.get('resourceVersion') ?? undefined,
+          allowBookmarks: q.get('allowWatchBookmarks') === 'true',
+        },
+        {
+          // Returning false pauses delivery until the socket drains: a slow reader never blocks
+          // writers, and if it falls out of the retained window it is closed with 410.
+          event: (e) => (ended ? false : res.write(encode(e))),
+          closed: (err) => end(err),
+        },
+      );
+    } catch (e) {
+      // Errors at watch start (e.g. 410 for a too old resourceVersion) travel in the stream.
+      end(e instanceof ApiError ? e : errors.internal(String(e)));
+      return;
+    }
+    res.on('drain', () => handle?.resume());
+    req.on('close', () => end());
+    res.on('error', () => end());
+    if (q.get('allowWatchBookmarks') === 'true') {
+      const h = handle;
+      timers.push(setInterval(() => h.bookmark(), this.opts.bookmarkIntervalMs ?? 10_000));
+    }
+    const timeout = q.has('timeoutSeconds') ? intParam(q, 'timeoutSeconds') * 1000 : (this.opts.defaultWatchTimeoutMs ?? 30 * 60_000);
+    timers.push(setTimeout(() => end(), timeout));
+  }
+
+  // ------------------------------------------------------------------ bodies and responses
+
+  private body(req: http.IncomingMessage, optional = false): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > this.maxBody) {
+        req.resume();
+        return reject(errors.tooLarge(`the request body is ${declared} bytes, larger than the limit of ${this.maxBody}`));
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let failed = false;
+      req.on('data', (c: Buffer) => {
+        if (failed) return;
+        size += c.length;
+        if (size > this.maxBody) {
+          failed = true;
+          reject(errors.tooLarge(`the request body is larger than the limit of ${this.maxBody} bytes`));
+          return;
+        }
+        chunks.push(c);
+      });
+      req.on('error', (e) => reject(errors.badRequest(`reading the request body: ${e.message}`)));
+      req.on('end', () => {
+        if (failed) return;
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (text.trim() === '') return optional ? resolve(undefined) : reject(errors.badRequest('the request body is empty'));
+        try {
+          resolve(parseBody(text, req.headers['content-type'] ?? 'application/json'));
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+  }
+
+  private object(req: http.IncomingMessage, res: http.ServerResponse, code: number, rt: ResourceType, obj: KubeObject, warnings: string[]): void {
+    if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+    if (wantsTable(req) && obj.kind === rt.kind) return this.json(res, code, toTable(rt, [obj], this.opts.clock.now(), 'Object', { resourceVersion: obj.metadata.resourceVersion }));
+    const out = obj.apiVersion === apiVersionOf(rt) ? obj : { ...obj, apiVersion: apiVersionOf(rt) };
+    this.json(res, code, out);
+  }
+
+  private json(res: http.ServerResponse, code: number, body: unknown): void {
+    const text = JSON.stringify(body);
+    res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  private fail(res: http.ServerResponse, e: unknown): void {
+    const err = e instanceof ApiError ? e : errors.internal(e instanceof Error ? e.message : String(e));
+    if (!(e instanceof ApiError)) this.opts.log?.(`internal error: ${e instanceof Error ? e.stack : String(e)}`);
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    const headers: Record<string, string> = {};
+    if (err.details?.retryAfterSeconds) headers['Retry-After'] = String(err.details.retryAfterSeconds);
+    const text = JSON.stringify(err.toStatus());
+    res.writeHead(err.code, { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+
+/** /api/v1/[namespaces/NS/]PLURAL[/NAME[/SUB]] and /apis/GROUP/VERSION/... */
+export function parseRoute(seg: string[]): Route | undefined {
+  let i: number;
+  let group = '';
+  let version: string;
+  if (seg[0] === 'api' && seg.length >= 3) {
+    version = seg[1];
+    i = 2;
+  } else if (seg[0] === 'apis' && seg.length >= 4) {
+    group = seg[1];
+    version = seg[2];
+    i = 3;
+  } else return undefined;
+  const rest = seg.slice(i);
+  // namespaces/NS/PLURAL/... is a namespaced resource; namespaces, namespaces/NS and
+  // namespaces/NS/{status,finalize} address Namespace objects themselves.
+  if (group === '' && rest[0] === 'namespaces' && rest.length >= 3 && rest[2] !== 'status' && rest[2] !== 'finalize') {
+    const [, namespace, plural, name, subresource, ...extra] = rest;
+    if (extra.length) return undefined;
+    return { group, version, namespace, plural, name, subresource };
+  }
+  if (group !== '' && rest[0] === 'namespaces' && rest.length >= 3) {
+    const [, namespace, plural, name, subresource, ...extra] = rest;
+    if (extra.length) return undefined;
+    return { group, version, namespace, plural, name, subresource };
+  }
+  const [plural, name, subresource, ...extra] = rest;
+  if (extra.length || !plural) return undefined;
+  return { group, version, plural, name, subresource };
+}
+
+function parseBody(text: string, contentType: string): unknown {
+  const ct = contentType.split(';')[0].trim().toLowerCase();
+  if (ct === 'application/yaml' || ct === 'application/apply-patch+yaml' || ct === 'text/yaml') {
+    const docs = parseAllDocuments(text);
+    if (!Array.isArray(docs) || docs.length !== 1) throw errors.badRequest('the request body must hold exactly one YAML document');
+    const doc = docs[0];
+    if (doc.errors.length) {
+      const e = doc.errors[0];
+      throw errors.badRequest(`error parsing YAML body at line ${e.linePos?.[0].line ?? '?'}, column ${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0]}`);
+    }
+    return doc.toJSON();
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const m = /position (\d+)/.exec((e as Error).message);
+    let where = '';
+    if (m) {
+      const pos = Number(m[1]);
+      const before = text.slice(0, pos);
+      const line = before.split('\n').length;
+      where = ` at line ${line}, column ${pos - before.lastIndexOf('\n')}`;
+    }
+    throw errors.badRequest(`error decoding the request body as JSON${where}: ${(e as Error).message}`);
+  }
+}
+
+function wantsTable(req: http.IncomingMessage): boolean {
+  const accept = req.headers.accept ?? '';
+  return /as=Table/.test(accept) && /g=meta\.k8s\.io/.test(accept);
+}
+
+function includeObject(q: Query): IncludeObject {
+  const v = q.get('includeObject');
+  return v === 'None' || v === 'Object' ? v : 'Metadata';
+}
+
+function fieldValidation(q: Query): FieldValidation | undefined {
+  const v = q.get('fieldValidation');
+  if (v === null || v === '') return undefined;
+  if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
+  throw errors.badRequest(`fieldValidation must be one of "Strict", "Warn" or "Ignore", got "${v}"`);
+}
+
+function intParam(q: Query, name: string): number {
+  const v = q.get(name) ?? '';
+  const n = Number(v);
+  if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(n)) throw errors.badRequest(`${name} must be an integer, got "${v}"`);
+  return n;
+}
+
+function notFoundPath(path: string): ApiError {
+  return new ApiError(404, 'NotFound', `the server could not find the requested resource (${path})`);
+}

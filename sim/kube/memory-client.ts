@@ -1,0 +1,103 @@
+// The in-memory KubeClient: direct calls on the object store with no HTTP in between. Reads and
+// writes copy objects (callers own what they get back); watch events share the store's immutable
+// objects, as an informer cache shares its objects in client-go. Injected latency faults are
+// waited out through the `delay` the composition root supplies (virtual time in simulation).
+
+import { ApiError } from '../../controller/runtime/api-error.js';
+import type {
+  ClientListOptions,
+  ClientPatchOptions,
+  ClientWatchOptions,
+  ClientWriteOptions,
+  KubeClient,
+  ResourceId,
+  Watch,
+  WatchHandler,
+} from '../../controller/runtime/kube-client.js';
+import type { DeleteOptions, KubeList, KubeObject, PatchType } from '../../controller/runtime/kube-object.js';
+import { deepClone } from './clone.js';
+import type { Verb } from './faults.js';
+import type { ObjectStore } from './store.js';
+
+export interface MemoryClientOptions {
+  /** Waits out injected latency; without it latency faults are ignored. */
+  delay?: (ms: number) => Promise<void>;
+}
+
+export class MemoryKubeClient implements KubeClient {
+  constructor(
+    readonly store: ObjectStore,
+    private readonly opts: MemoryClientOptions = {},
+  ) {}
+
+  private async call<R>(verb: Verb, fn: () => R): Promise<R> {
+    const delay = this.opts.delay;
+    if (delay && this.store.faults.active) {
+      const ms = this.store.faults.latency(verb);
+      if (ms > 0) await delay(ms);
+    }
+    return fn();
+  }
+
+  async get<T extends KubeObject = KubeObject>(id: ResourceId, name: string, namespace?: string): Promise<T> {
+    return this.call('get', () => deepClone(this.store.get(this.store.typeFor(id), namespace, name)) as T);
+  }
+
+  async list<T extends KubeObject = KubeObject>(id: ResourceId, opts: ClientListOptions = {}): Promise<KubeList<T>> {
+    return this.call('list', () => {
+      const list = this.store.list(this.store.typeFor(id), opts);
+      return { ...list, metadata: { ...list.metadata }, items: list.items.map((o) => deepClone(o)) } as KubeList<T>;
+    });
+  }
+
+  async create<T extends KubeObject>(obj: T, opts: ClientWriteOptions = {}): Promise<T> {
+    return this.call('create', () => deepClone(this.store.create(this.store.typeFor(obj), obj, opts)) as T);
+  }
+
+  async update<T extends KubeObject>(obj: T, opts: ClientWriteOptions = {}): Promise<T> {
+    return this.call('update', () => deepClone(this.store.update(this.store.typeFor(obj), obj, opts)) as T);
+  }
+
+  async updateStatus<T extends KubeObject>(obj: T, opts: ClientWriteOptions = {}): Promise<T> {
+    return this.call('update', () => deepClone(this.store.update(this.store.typeFor(obj), obj, opts, 'status')) as T);
+  }
+
+  async patch<T extends KubeObject = KubeObject>(
+    id: ResourceId,
+    name: string,
+    namespace: string | undefined,
+    patch: unknown,
+    type: PatchType,
+    opts: ClientPatchOptions = {},
+  ): Promise<T> {
+    return this.call('patch', () => deepClone(this.store.patch(this.store.typeFor(id), namespace, name, type, patch, opts, opts.subresource)) as T);
+  }
+
+  async delete(id: ResourceId, name: string, namespace?: string, opts: DeleteOptions = {}): Promise<KubeObject | undefined> {
+    return this.call('delete', () => deepClone(this.store.delete(this.store.typeFor(id), namespace, name, opts)));
+  }
+
+  async bind(namespace: string, podName: string, nodeName: string, podUid?: string): Promise<void> {
+    await this.call('create', () =>
+      this.store.bind(namespace, podName, {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name: podName, namespace, ...(podUid ? { uid: podUid } : {}) },
+        target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
+      }),
+    );
+  }
+
+  async watch<T extends KubeObject = KubeObject>(id: ResourceId, opts: ClientWatchOptions, handler: WatchHandler<T>): Promise<Watch> {
+    return this.call('watch', () => {
+      const h = this.store.watch(this.store.typeFor(id), opts, {
+        event: (e) => {
+          // A watch ends with the event that carried the error, as on the wire.
+          handler.event(e as never);
+        },
+        closed: (err?: ApiError) => handler.closed(err),
+      });
+      return { stop: () => h.stop() };
+    });
+  }
+}
