@@ -36,8 +36,8 @@ export function validateCrd(crd: KubeObject): StatusCause[] {
       if (schema === undefined) {
         causes.push({ reason: 'FieldValueRequired', field: `spec.versions[${i}].schema.openAPIV3Schema`, message: 'Required value: schemas are required' });
       } else {
-        for (const problem of validateStructuralSchema(schema))
-          causes.push({ reason: 'FieldValueInvalid', field: `spec.versions[${i}].schema.openAPIV3Schema`, message: problem });
+        for (const problem of validateStructuralSchema(schema, `spec.versions[${i}].schema.openAPIV3Schema`))
+          causes.push({ reason: 'FieldValueInvalid', message: problem });
       }
     });
   }

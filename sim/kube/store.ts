@@ -262,13 +262,14 @@ export class ObjectStore {
     // Status is the controllers' to write; on create it starts empty (nodes report theirs).
     if (hasStatus(rt) && rt.kind !== 'Node') delete obj.status;
     const objOut = this.admit(rt, obj, opts, 'create');
-    const key = this.key(rt, meta.namespace, meta.name!);
-    if (ks.objects.has(key)) throw errors.alreadyExists(rt.plural, rt.group, meta.name!);
-    meta.uid = this.rng.uuid();
-    meta.creationTimestamp = rfc3339(this.clock.now());
-    meta.generation = 1;
-    delete meta.deletionTimestamp;
-    delete meta.deletionGracePeriodSeconds;
+    const m = objOut.metadata;
+    const key = this.key(rt, m.namespace, m.name!);
+    if (ks.objects.has(key)) throw errors.alreadyExists(rt.plural, rt.group, m.name!);
+    m.uid = this.rng.uuid();
+    m.creationTimestamp = rfc3339(this.clock.now());
+    m.generation = 1;
+    delete m.deletionTimestamp;
+    delete m.deletionGracePeriodSeconds;
     if (rt.crd === undefined && rt.kind === 'CustomResourceDefinition') this.prepareCrd(objOut);
     if (opts.dryRun) return objOut;
     const stored = this.commit(ks, key, objOut, 'ADDED', undefined);

@@ -13,6 +13,7 @@ import { contentTypeToPatchType } from '../patch.js';
 import { apiVersionOf, type ResourceType } from '../resource-type.js';
 import type { FieldValidation, ObjectStore, WatchHandle } from '../store.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } from './discovery.js';
+import { openApiV3GroupVersion, openApiV3Root } from './openapi.js';
 import { toTable, type IncludeObject, type Table } from './table.js';
 
 export interface ApiServerOptions {
@@ -106,8 +107,15 @@ export class ApiServer {
         return this.json(res, 200, apiVersions(`${req.socket.localAddress}:${req.socket.localPort}`));
       case '/apis':
         return this.json(res, 200, apiGroupList(registry));
+      case '/openapi/v3':
+        return this.json(res, 200, openApiV3Root(registry));
     }
     const seg = path.split('/').slice(1).map(decodeURIComponent);
+    if (seg[0] === 'openapi' && seg[1] === 'v3' && seg.length >= 4) {
+      const doc = seg[2] === 'api' ? openApiV3GroupVersion(registry, '', seg[3]) : openApiV3GroupVersion(registry, seg[3], seg[4] ?? '');
+      if (!doc) throw notFoundPath(path);
+      return this.json(res, 200, doc);
+    }
     if (seg[0] === 'api' && seg.length === 2) {
       const doc = apiResourceList(registry, '', seg[1]);
       if (!doc) throw notFoundPath(path);
