@@ -22,5 +22,13 @@ export interface Rng {
 
 /** Kubernetes' RFC 3339 timestamp with second precision: "2026-01-01T00:00:00Z". */
 export function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  // Every write stamps a time and most land in the same second: format each second once.
+  const s = Math.floor(ms / 1000);
+  if (s !== lastSecond) {
+    lastSecond = s;
+    lastText = new Date(s * 1000).toISOString().replace('.000Z', 'Z');
+  }
+  return lastText;
 }
+let lastSecond = NaN;
+let lastText = '';

@@ -121,8 +121,13 @@ interface Watcher {
 class KindState {
   readonly objects = new Map<string, KubeObject>();
   readonly byNamespace = new Map<string, Set<string>>();
+  /** label key -> value -> object keys, for the keys some query has used (see labelIndexFor). */
   readonly labelIndex = new Map<string, Map<string, Set<string>>>();
+  /** The same label indexes as a list: writes iterate it, and arrays iterate without allocating. */
+  readonly labelIndexes: { key: string; byValue: Map<string, Set<string>> }[] = [];
+  /** Indexed fields (spec.nodeName, status.phase for pods) with their paths split once. */
   readonly fieldIndex = new Map<string, Map<string, Set<string>>>();
+  readonly fieldIndexes: { path: string[]; byValue: Map<string, Set<string>> }[] = [];
   readonly watchers: Watcher[] = [];
   readonly log: WatchLog;
 
@@ -131,7 +136,11 @@ class KindState {
     window: number,
   ) {
     this.log = new WatchLog(window);
-    for (const f of rt.indexedFields) this.fieldIndex.set(f, new Map());
+    for (const f of rt.indexedFields) {
+      const byValue = new Map<string, Set<string>>();
+      this.fieldIndex.set(f, byValue);
+      this.fieldIndexes.push({ path: f.split('.'), byValue });
+    }
   }
 }
 
@@ -190,7 +199,7 @@ export class ObjectStore {
   // ---------------------------------------------------------------- reads
 
   get(rt: ResourceType, namespace: string | undefined, name: string): KubeObject {
-    this.faults.check('get', groupResource(rt), name);
+    if (this.faults.active) this.faults.check('get', groupResource(rt), name);
     const ks = this.state(rt);
     const obj = ks.objects.get(this.key(rt, namespace, name));
     if (!obj) throw errors.notFound(rt.plural, rt.group, name);
@@ -204,7 +213,7 @@ export class ObjectStore {
   }
 
   list(rt: ResourceType, opts: ListOptions = {}): KubeList {
-    this.faults.check('list', groupResource(rt));
+    if (this.faults.active) this.faults.check('list', groupResource(rt));
     const ks = this.state(rt);
     const labels = typeof opts.labelSelector === 'string' ? parseLabelSelector(opts.labelSelector) : opts.labelSelector;
     const fields = this.fieldSelector(rt, opts.fieldSelector);
@@ -240,7 +249,7 @@ export class ObjectStore {
   // ---------------------------------------------------------------- writes
 
   create(rt: ResourceType, input: KubeObject, opts: WriteOptions = {}, namespace?: string): KubeObject {
-    this.faults.check('create', groupResource(rt), input?.metadata?.name);
+    if (this.faults.active) this.faults.check('create', groupResource(rt), input?.metadata?.name);
     const obj = this.prepareBody(rt, input);
     const meta = obj.metadata;
     if (namespace !== undefined && rt.namespaced) {
@@ -279,7 +288,7 @@ export class ObjectStore {
   }
 
   update(rt: ResourceType, input: KubeObject, opts: WriteOptions = {}, subresource?: Subresource, namespace?: string): KubeObject {
-    this.faults.check('update', groupResource(rt), input?.metadata?.name);
+    if (this.faults.active) this.faults.check('update', groupResource(rt), input?.metadata?.name);
     const obj = this.prepareBody(rt, input);
     return this.applyUpdate(rt, obj, opts, subresource, namespace);
   }
@@ -293,7 +302,7 @@ export class ObjectStore {
     opts: WriteOptions = {},
     subresource?: Subresource,
   ): KubeObject {
-    this.faults.check('patch', groupResource(rt), name);
+    if (this.faults.active) this.faults.check('patch', groupResource(rt), name);
     const current = this.mustGet(rt, namespace, name);
     const patched = applyPatch(type, current, body, { kind: rt.kind, isCustomResource: !!rt.crd }) as KubeObject;
     if (patched === null || typeof patched !== 'object' || Array.isArray(patched)) throw errors.badRequest('patch did not produce an object');
@@ -304,7 +313,7 @@ export class ObjectStore {
   }
 
   delete(rt: ResourceType, namespace: string | undefined, name: string, opts: DeleteOptions & { dryRun?: boolean } = {}): KubeObject {
-    this.faults.check('delete', groupResource(rt), name);
+    if (this.faults.active) this.faults.check('delete', groupResource(rt), name);
     const current = this.mustGet(rt, namespace, name);
     const pre = opts.preconditions;
     if (pre?.uid && pre.uid !== current.metadata.uid)
@@ -363,7 +372,7 @@ export class ObjectStore {
   // ---------------------------------------------------------------- watch
 
   watch(rt: ResourceType, opts: WatchOptions, listener: WatchListener): WatchHandle {
-    this.faults.check('watch', groupResource(rt));
+    if (this.faults.active) this.faults.check('watch', groupResource(rt));
     const ks = this.state(rt);
     const labels = typeof opts.labelSelector === 'string' ? parseLabelSelector(opts.labelSelector) : opts.labelSelector;
     const fields = this.fieldSelector(rt, opts.fieldSelector);
@@ -492,6 +501,7 @@ export class ObjectStore {
       throw errors.conflict(rt.plural, rt.group, meta.name, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.metadata.uid}`);
 
     let next: KubeObject;
+    let specSame: boolean | undefined;
     if (subresource === 'status') {
       if (!hasStatus(rt)) throw errors.notFound(rt.plural, rt.group, `${meta.name}/status`);
       // /status takes nothing but status from the request.
@@ -525,14 +535,17 @@ export class ObjectStore {
       if (!m.generateName) delete m.generateName;
       if (om.generateName && m.generateName === undefined) m.generateName = om.generateName;
       this.validateMeta(rt, next);
-      if (rt.kind === 'Pod' && rt.group === '') checkPodUpdate(old, next);
       if (rt.kind === 'Namespace' && rt.group === '') next.spec = deepClone(old.spec);
       next = this.admit(rt, next, opts, 'update');
-      if (!deepEqual(specOf(old), specOf(next))) next.metadata.generation = (om.generation ?? 1) + 1;
+      specSame = deepEqual(specOf(old), specOf(next));
+      if (!specSame) {
+        if (rt.kind === 'Pod' && rt.group === '') checkPodUpdate(old, next);
+        next.metadata.generation = (om.generation ?? 1) + 1;
+      }
     }
     next.metadata.resourceVersion = old.metadata.resourceVersion;
     // A write that changes nothing is not a write: no new resourceVersion, no watch event.
-    if (deepEqual(old, next)) return old;
+    if ((specSame ?? deepEqual(specOf(old), specOf(next))) && deepEqual(old.metadata, next.metadata) && deepEqual(old.status, next.status)) return old;
     if (opts.dryRun) return next;
     if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length) && !this.holdsDeletion(rt, next)) {
       return this.remove(ks, key, next, old);
@@ -628,10 +641,13 @@ export class ObjectStore {
     const rv = ++this.rv;
     obj.metadata.resourceVersion = String(rv);
     if (this.freeze) deepFreeze(obj);
-    if (prev) this.unindex(ks, key, prev);
     if (type === 'DELETED') {
+      if (prev) this.unindex(ks, key, prev);
       ks.objects.delete(key);
       this.byUid.delete(obj.metadata.uid!);
+    } else if (prev) {
+      ks.objects.set(key, obj);
+      this.reindex(ks, key, prev, obj);
     } else {
       ks.objects.set(key, obj);
       this.index(ks, key, obj);
@@ -647,13 +663,12 @@ export class ObjectStore {
     if (ns !== undefined) addTo(ks.byNamespace, ns, key);
     const labels = obj.metadata.labels;
     if (labels) {
-      for (const k in labels) {
-        let byValue = ks.labelIndex.get(k);
-        if (!byValue) ks.labelIndex.set(k, (byValue = new Map()));
-        addTo(byValue, labels[k], key);
+      for (const { key: k, byValue } of ks.labelIndexes) {
+        const v = labelOf(labels, k);
+        if (v !== undefined) addTo(byValue, v, key);
       }
     }
-    for (const [field, byValue] of ks.fieldIndex) addTo(byValue, fieldOf(obj, field), key);
+    for (const { path, byValue } of ks.fieldIndexes) addTo(byValue, fieldAt(obj, path), key);
     const dep = depKey(ks, key);
     for (const ref of obj.metadata.ownerReferences ?? []) addTo(this.dependents, ref.uid, dep);
   }
@@ -663,24 +678,55 @@ export class ObjectStore {
     if (ns !== undefined) removeFrom(ks.byNamespace, ns, key);
     const labels = obj.metadata.labels;
     if (labels) {
-      for (const k in labels) {
-        const byValue = ks.labelIndex.get(k);
-        if (byValue) {
-          removeFrom(byValue, labels[k], key);
-          if (byValue.size === 0) ks.labelIndex.delete(k);
-        }
+      for (const { key: k, byValue } of ks.labelIndexes) {
+        const v = labelOf(labels, k);
+        if (v !== undefined) removeFrom(byValue, v, key);
       }
     }
-    for (const [field, byValue] of ks.fieldIndex) removeFrom(byValue, fieldOf(obj, field), key);
+    for (const { path, byValue } of ks.fieldIndexes) removeFrom(byValue, fieldAt(obj, path), key);
     const dep = depKey(ks, key);
     for (const ref of obj.metadata.ownerReferences ?? []) removeFrom(this.dependents, ref.uid, dep);
+  }
+
+  /** Index changes only: most updates touch status or one label, and the big sets (every pod
+   * with node-type=worker, every Pending pod) are costly to leave and re-enter. */
+  private reindex(ks: KindState, key: string, prev: KubeObject, obj: KubeObject): void {
+    const pl = prev.metadata.labels;
+    const nl = obj.metadata.labels;
+    if (pl !== nl) {
+      for (const { key: k, byValue } of ks.labelIndexes) {
+        const a = labelOf(pl, k);
+        const b = labelOf(nl, k);
+        if (a === b) continue;
+        if (a !== undefined) removeFrom(byValue, a, key);
+        if (b !== undefined) addTo(byValue, b, key);
+      }
+    }
+    for (const { path, byValue } of ks.fieldIndexes) {
+      const a = fieldAt(prev, path);
+      const b = fieldAt(obj, path);
+      if (a !== b) {
+        removeFrom(byValue, a, key);
+        addTo(byValue, b, key);
+      }
+    }
+    const pr = prev.metadata.ownerReferences;
+    const nr = obj.metadata.ownerReferences;
+    if (pr !== nr && !deepEqual(pr, nr)) {
+      const dep = depKey(ks, key);
+      for (const ref of pr ?? []) removeFrom(this.dependents, ref.uid, dep);
+      for (const ref of nr ?? []) addTo(this.dependents, ref.uid, dep);
+    }
   }
 
   private afterOwnerRefsChange(old: KubeObject, next: KubeObject): void {
     const before = new Set((old.metadata.ownerReferences ?? []).map((r) => r.uid));
     for (const r of next.metadata.ownerReferences ?? []) if (!before.has(r.uid) && !this.byUid.has(r.uid)) this.enqueue(this.gcQueue, r.uid);
     // An owner waiting in foreground deletion may have lost its last blocking dependent.
-    for (const uid of before) this.enqueue(this.gcQueue, uid);
+    for (const uid of before) {
+      const loc = this.byUid.get(uid);
+      if (loc?.kind.objects.get(loc.key)?.metadata.deletionTimestamp) this.enqueue(this.gcQueue, uid);
+    }
   }
 
   // ---------------------------------------------------------------- internals: GC, namespaces, CRDs
@@ -930,9 +976,8 @@ export class ObjectStore {
     }
     const lr = labels ? indexableRequirement(labels) : undefined;
     if (lr) {
-      const byValue = ks.labelIndex.get(lr.key);
-      if (!byValue) consider(undefined);
-      else if (lr.op === 'eq') consider(byValue.get(lr.values[0]));
+      const byValue = this.labelIndexFor(ks, lr.key);
+      if (lr.op === 'eq') consider(byValue.get(lr.values[0]));
       else {
         const values = lr.op === 'in' ? lr.values : [...byValue.keys()];
         let size = 0;
@@ -945,6 +990,26 @@ export class ObjectStore {
       }
     }
     return best;
+  }
+
+  /**
+   * Label indexes are built on the first query that can use a key, then kept up to date on every
+   * write. Indexing every label of every object made writes pay for keys nobody selects on
+   * (app.kubernetes.io/created-by...); a real API server's watch cache also indexes only what it
+   * is asked to.
+   */
+  private labelIndexFor(ks: KindState, labelKey: string): Map<string, Set<string>> {
+    let byValue = ks.labelIndex.get(labelKey);
+    if (!byValue) {
+      byValue = new Map();
+      for (const [key, o] of ks.objects) {
+        const v = labelOf(o.metadata.labels, labelKey);
+        if (v !== undefined) addTo(byValue, v, key);
+      }
+      ks.labelIndex.set(labelKey, byValue);
+      ks.labelIndexes.push({ key: labelKey, byValue });
+    }
+    return byValue;
   }
 
   private matches(o: KubeObject, ns: string | undefined, labels: LabelSelector | undefined, fields: FieldSelector | undefined): boolean {
@@ -974,7 +1039,16 @@ export class ObjectStore {
 
   private deliver(w: Watcher): void {
     const ks = w.kind;
-    if (w.stopped || w.paused) return;
+    if (w.stopped) return;
+    if (w.paused) {
+      // A consumer that stopped reading is closed once the window passes it (as the resumed
+      // path below would), so it never pins anything and writers never wait for it.
+      if (w.next < ks.log.start) {
+        this.stopWatcher(w);
+        w.listener.closed(errors.gone('too old resource version: the watch fell behind the retained window'));
+      }
+      return;
+    }
     if (w.initial) {
       const initial = w.initial;
       w.initial = undefined;
@@ -1015,7 +1089,8 @@ export class ObjectStore {
 
   private filterEvent(w: Watcher, e: LogEntry): WatchEvent | undefined {
     const selective = w.ns !== undefined || w.labels !== undefined || w.fields !== undefined;
-    if (!selective) return { type: e.type, object: e.object };
+    // One event object per change, shared by every unselective watcher.
+    if (!selective) return (e.event ??= { type: e.type, object: e.object });
     const cur = this.matches(e.object, w.ns, w.labels, w.fields);
     if (e.type !== 'MODIFIED' || !e.prev) return cur ? { type: e.type, object: e.object } : undefined;
     const was = this.matches(e.prev, w.ns, w.labels, w.fields);
@@ -1064,6 +1139,10 @@ function removeFrom(map: Map<string, Set<string>>, k: string, v: string): void {
   if (s.size === 0) map.delete(k);
 }
 
+function labelOf(labels: Record<string, string> | undefined, key: string): string | undefined {
+  return labels !== undefined && Object.prototype.hasOwnProperty.call(labels, key) ? labels[key] : undefined;
+}
+
 function kindKey(rt: ResourceType): string {
   return groupResource(rt);
 }
@@ -1072,9 +1151,9 @@ function depKey(ks: KindState, key: string): string {
   return `${kindKey(ks.rt)}\0${key}`;
 }
 
-function fieldOf(obj: KubeObject, path: string): string {
+function fieldAt(obj: KubeObject, path: string[]): string {
   let cur: unknown = obj;
-  for (const p of path.split('.')) {
+  for (const p of path) {
     if (cur === null || typeof cur !== 'object') return '';
     cur = (cur as Obj)[p];
   }

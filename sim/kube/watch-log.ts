@@ -4,7 +4,7 @@
 // so a slow consumer costs nothing until the window passes it, and then it is closed (the client
 // relists), which bounds memory whatever the consumer does.
 
-import type { KubeObject, WatchEventType } from '../../controller/runtime/kube-object.js';
+import type { KubeObject, WatchEvent, WatchEventType } from '../../controller/runtime/kube-object.js';
 
 export interface LogEntry {
   rv: number;
@@ -13,6 +13,8 @@ export interface LogEntry {
   /** The version before this change (MODIFIED/DELETED), so selector watches can turn a change
    * that moves an object out of the selection into DELETED and one that moves it in into ADDED. */
   prev?: KubeObject;
+  /** The watch event for watchers without selectors, made once and shared. */
+  event?: WatchEvent;
 }
 
 export class WatchLog {

@@ -14,6 +14,7 @@ import { apiVersionOf, type ResourceType } from '../resource-type.js';
 import type { FieldValidation, ObjectStore, WatchHandle } from '../store.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } from './discovery.js';
 import { openApiV3GroupVersion, openApiV3Root } from './openapi.js';
+import { decodeProtobufObject, PROTOBUF } from './protobuf.js';
 import { toTable, type IncludeObject, type Table } from './table.js';
 
 export interface ApiServerOptions {
@@ -43,6 +44,9 @@ interface Route {
 }
 
 type Query = URLSearchParams;
+
+/** How long an ended watch may take to flush before its connection is dropped. */
+const WATCH_FLUSH_GRACE_MS = 5_000;
 
 export class ApiServer {
   private readonly server: http.Server;
@@ -251,6 +255,14 @@ export class ApiServer {
       this.watches.delete(entry);
       if (err) res.write(`${JSON.stringify({ type: 'ERROR', object: err.toStatus() })}\n`);
       res.end();
+      // A client that stopped reading never lets the end flush: drop its connection rather than
+      // keep the buffered events (and the socket) forever.
+      if (!res.writableFinished && !res.destroyed) {
+        const t = setTimeout(() => res.destroy(), WATCH_FLUSH_GRACE_MS);
+        t.unref();
+        res.once('finish', () => clearTimeout(t));
+        res.once('close', () => clearTimeout(t));
+      }
     };
     const entry = { end: () => end() };
     this.watches.add(entry);
@@ -277,7 +289,9 @@ export class ApiServer {
       return;
     }
     res.on('drain', () => handle?.resume());
+    // The client went away (socket closed or destroyed): stop the store-side watcher at once.
     req.on('close', () => end());
+    res.on('close', () => end());
     res.on('error', () => end());
     if (q.get('allowWatchBookmarks') === 'true') {
       const h = handle;
@@ -312,10 +326,10 @@ export class ApiServer {
       req.on('error', (e) => reject(errors.badRequest(`reading the request body: ${e.message}`)));
       req.on('end', () => {
         if (failed) return;
-        const text = Buffer.concat(chunks).toString('utf8');
-        if (text.trim() === '') return optional ? resolve(undefined) : reject(errors.badRequest('the request body is empty'));
+        const buf = Buffer.concat(chunks);
+        if (buf.toString('utf8').trim() === '') return optional ? resolve(undefined) : reject(errors.badRequest('the request body is empty'));
         try {
-          resolve(parseBody(text, req.headers['content-type'] ?? 'application/json'));
+          resolve(parseBody(buf, req.headers['content-type'] ?? 'application/json'));
         } catch (e) {
           reject(e);
         }
@@ -384,9 +398,22 @@ export function parseRoute(seg: string[]): Route | undefined {
   return { group, version, plural, name, subresource };
 }
 
-function parseBody(text: string, contentType: string): unknown {
+/** Request media types the server decodes, besides protobuf for the kinds protobuf.ts knows (CBOR: 415). */
+const JSON_MEDIA = new Set(['', 'application/json', 'application/merge-patch+json', 'application/json-patch+json', 'application/strategic-merge-patch+json']);
+const YAML_MEDIA = new Set(['application/yaml', 'application/apply-patch+yaml', 'text/yaml', 'application/x-yaml']);
+
+function unsupportedBody(ct: string): ApiError {
+  return errors.unsupportedMediaType(
+    `the body of the request was in an unknown format (${ct}) - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`,
+  );
+}
+
+function parseBody(buf: Buffer, contentType: string): unknown {
   const ct = contentType.split(';')[0].trim().toLowerCase();
-  if (ct === 'application/yaml' || ct === 'application/apply-patch+yaml' || ct === 'text/yaml') {
+  if (ct === PROTOBUF) return decodeProtobufObject(buf);
+  if (!JSON_MEDIA.has(ct) && !YAML_MEDIA.has(ct)) throw unsupportedBody(ct);
+  const text = buf.toString('utf8');
+  if (YAML_MEDIA.has(ct)) {
     const docs = parseAllDocuments(text);
     if (!Array.isArray(docs) || docs.length !== 1) throw errors.badRequest('the request body must hold exactly one YAML document');
     const doc = docs[0];
@@ -399,15 +426,100 @@ function parseBody(text: string, contentType: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    const m = /position (\d+)/.exec((e as Error).message);
-    let where = '';
-    if (m) {
-      const pos = Number(m[1]);
-      const before = text.slice(0, pos);
-      const line = before.split('\n').length;
-      where = ` at line ${line}, column ${pos - before.lastIndexOf('\n')}`;
+    const { line, column } = lineColumn(text, jsonErrorOffset(text));
+    throw errors.badRequest(`error decoding the request body as JSON at line ${line}, column ${column}: ${(e as Error).message}`);
+  }
+}
+
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  return { line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
+}
+
+/**
+ * Where JSON.parse gave up: V8 names a position for some errors but not others ("Unexpected
+ * token 'x', ... is not valid JSON"), so find it with a small scanner of the JSON grammar.
+ */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const lit = (word: string) => {
+    if (text.startsWith(word, i)) i += word.length;
+    else fail();
+  };
+  const string = () => {
+    i++; // opening quote
+    while (i < text.length && text[i] !== '"') {
+      const c = text.charCodeAt(i);
+      if (c < 0x20) fail();
+      if (text[i] === '\\') {
+        i++;
+        if (text[i] === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail();
+          i += 5;
+        } else if ('"\\/bfnrt'.includes(text[i] ?? 'x')) i++;
+        else fail();
+      } else i++;
     }
-    throw errors.badRequest(`error decoding the request body as JSON${where}: ${(e as Error).message}`);
+    if (i >= text.length) fail();
+    i++;
+  };
+  const number = () => {
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+    if (!m || m[0] === '' || m[0] === '-') fail();
+    i += m![0].length;
+  };
+  const value = (depth: number): void => {
+    if (depth > 1000) fail();
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') return void i++;
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail();
+        string();
+        ws();
+        if (text[i] !== ':') fail();
+        i++;
+        value(depth + 1);
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') return void i++;
+        else fail();
+      }
+    } else if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') return void i++;
+      for (;;) {
+        value(depth + 1);
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') return void i++;
+        else fail();
+      }
+    } else if (c === '"') string();
+    else if (c === 't') lit('true');
+    else if (c === 'f') lit('false');
+    else if (c === 'n') lit('null');
+    else number();
+  };
+  try {
+    value(0);
+    ws();
+    if (i < text.length) fail();
+    return text.length;
+  } catch (pos) {
+    if (typeof pos === 'number') return Math.min(pos, text.length);
+    throw pos;
   }
 }
 
