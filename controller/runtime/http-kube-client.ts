@@ -3,6 +3,7 @@
 // streams. Objects travel as raw JSON (no client-node model classes, whose Date fields would not
 // round-trip byte for byte), so both KubeClients hand controllers the same plain objects.
 
+import http from 'node:http';
 import { KubeConfig, Watch as ClientNodeWatch } from '@kubernetes/client-node';
 import fetch from 'node-fetch';
 import { ApiError, type Status } from './api-error.js';
@@ -16,7 +17,7 @@ import type {
   Watch,
   WatchHandler,
 } from './kube-client.js';
-import { PATCH_CONTENT_TYPES, splitApiVersion, type DeleteOptions, type KubeList, type KubeObject, type PatchType } from './kube-object.js';
+import { PATCH_CONTENT_TYPES, splitApiVersion, type DeleteOptions, type KubeList, type KubeObject, type PatchType, type WatchEvent } from './kube-object.js';
 
 interface ApiResource {
   name: string;
@@ -34,6 +35,7 @@ export interface HttpClientOptions {
 export class HttpKubeClient implements KubeClient {
   private readonly discovery = new Map<string, Promise<Map<string, ApiResource>>>();
   private readonly server: string;
+  private agent: http.Agent | undefined;
 
   constructor(
     readonly kubeConfig: KubeConfig,
@@ -41,6 +43,10 @@ export class HttpKubeClient implements KubeClient {
   ) {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
+    // client-node refuses plain http unless skipTLSVerify is set, although there is no TLS to
+    // verify; kubeconfigs for loopback servers (`raysim apiserver`, `kubectl proxy`) rarely set it.
+    if (cluster.server.startsWith('http:') && !cluster.skipTLSVerify)
+      kubeConfig.clusters = kubeConfig.clusters.map((c) => (c === cluster ? { ...c, skipTLSVerify: true } : c));
     this.server = cluster.server.replace(/\/+$/, '');
   }
 
@@ -72,7 +78,7 @@ export class HttpKubeClient implements KubeClient {
 
   async list<T extends KubeObject = KubeObject>(id: ResourceId, opts: ClientListOptions = {}): Promise<KubeList<T>> {
     const q = query({ labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: opts.limit, continue: opts.continue });
-    const list = (await this.request('GET', (await this.path(id, opts.namespace)) + q)) as KubeList<T>;
+    const list = (await this.request('GET', (await this.collectionPath(id, opts.namespace)) + q)) as KubeList<T>;
     // Built-in lists leave out each item's apiVersion/kind; put them back so callers see whole objects.
     for (const item of list.items ?? []) {
       item.apiVersion ??= id.apiVersion;
@@ -124,17 +130,43 @@ export class HttpKubeClient implements KubeClient {
     });
   }
 
-  async watch<T extends KubeObject = KubeObject>(id: ResourceId, opts: ClientWatchOptions, handler: WatchHandler<T>): Promise<Watch> {
-    const path = await this.path(id, opts.namespace);
+  watch<T extends KubeObject = KubeObject>(id: ResourceId, opts: ClientWatchOptions, handler: WatchHandler<T>): Promise<Watch> {
+    let early: (() => void) | undefined;
+    const started = this.startWatch(id, opts, handler, (deliver) => (early = deliver));
+    // A watch that failed while starting (refused connection, HTTP error) reports closed() only
+    // once the caller holds its Watch: this reaction is registered on `started` before the
+    // caller's own await, and queues closed() behind the caller's resumption.
+    started.then(
+      () => {
+        if (early) queueMicrotask(early);
+      },
+      () => undefined,
+    );
+    return started;
+  }
+
+  private async startWatch<T extends KubeObject>(
+    id: ResourceId,
+    opts: ClientWatchOptions,
+    handler: WatchHandler<T>,
+    deferClosed: (deliver: () => void) => void,
+  ): Promise<Watch> {
+    const path = await this.collectionPath(id, opts.namespace);
+    let stopped = false;
     let ended = false;
-    let failure: ApiError | undefined;
+    let returned = false;
+    let endedEarly: { err?: ApiError } | undefined;
+    let controller: AbortController | undefined;
     const end = (err?: ApiError) => {
-      if (ended) return;
+      if (ended || stopped) return;
       ended = true;
-      handler.closed(err);
+      controller?.abort();
+      // closed() never runs before watch() has handed the caller its Watch.
+      if (returned) handler.closed(err);
+      else endedEarly = { err };
     };
     const w = new ClientNodeWatch(this.kubeConfig);
-    const controller = await w.watch(
+    controller = await w.watch(
       path,
       {
         resourceVersion: opts.resourceVersion,
@@ -143,37 +175,60 @@ export class HttpKubeClient implements KubeClient {
         allowWatchBookmarks: opts.allowBookmarks ? true : undefined,
       },
       (type, obj) => {
-        if (ended) return;
+        if (ended || stopped) return;
         if (type === 'ERROR') {
-          failure = ApiError.fromStatus(obj as Status);
+          // The server ends the stream after an ERROR event (e.g. 410 Expired); do not wait for it.
+          const st = (obj ?? {}) as Partial<Status>;
+          end(st.kind === 'Status' || st.code !== undefined ? ApiError.fromStatus(st) : new ApiError(500, 'InternalError', `watch ${path}: ${JSON.stringify(obj)}`));
           return;
         }
-        handler.event({ type: type as 'ADDED', object: obj as T });
+        handler.event({ type: type as WatchEvent['type'], object: obj as T });
       },
       (err: unknown) => {
-        if (failure) return end(failure);
         if (!err) return end();
-        const code = (err as { statusCode?: number }).statusCode;
         if ((err as Error).name === 'AbortError') return end();
-        end(new ApiError(code ?? 503, code === 410 ? 'Expired' : 'ServiceUnavailable', `watch ${path}: ${(err as Error).message ?? String(err)}`));
+        // A non-200 answer to the watch request (client-node puts the HTTP status on statusCode).
+        const code = (err as { statusCode?: number }).statusCode;
+        const message = `watch ${path}: ${(err as Error).message ?? String(err)}`;
+        end(code ? new ApiError(code, reasonFor(code), message) : new ApiError(503, 'ServiceUnavailable', message));
       },
     );
+    returned = true;
+    if (ended) controller.abort();
+    if (endedEarly) {
+      const early = endedEarly;
+      deferClosed(() => {
+        if (!stopped) handler.closed(early.err);
+      });
+    }
     return {
       stop() {
-        ended = true;
-        controller.abort();
+        stopped = true;
+        controller?.abort();
       },
     };
   }
 
   // ------------------------------------------------------------ plumbing
 
-  /** REST path of a collection or object, resolving kind -> plural through discovery. */
+  /**
+   * REST path of an object, or of the collection objects are created in, resolving kind -> plural
+   * through discovery. A namespaced kind without a namespace means "default", as for the store.
+   */
   async path(id: ResourceId, namespace?: string, name?: string): Promise<string> {
+    return this.restPath(id, namespace || 'default', name);
+  }
+
+  /** REST path to list or watch: without a namespace, a namespaced kind is read across all namespaces. */
+  async collectionPath(id: ResourceId, namespace?: string): Promise<string> {
+    return this.restPath(id, namespace || undefined);
+  }
+
+  private async restPath(id: ResourceId, namespace: string | undefined, name?: string): Promise<string> {
     const res = await this.resource(id);
     const { group, version } = splitApiVersion(id.apiVersion);
     let p = group ? `/apis/${group}/${version}` : `/api/${version}`;
-    if (res.namespaced) p += `/namespaces/${enc(namespace || 'default')}`;
+    if (res.namespaced && namespace !== undefined) p += `/namespaces/${enc(namespace)}`;
     p += `/${res.name}`;
     if (name !== undefined) p += `/${enc(name)}`;
     return p;
@@ -183,15 +238,30 @@ export class HttpKubeClient implements KubeClient {
     const gv = id.apiVersion;
     for (let attempt = 0; attempt < 2; attempt++) {
       let p = this.discovery.get(gv);
+      const cached = p !== undefined;
       if (!p) {
-        p = this.discover(gv);
-        this.discovery.set(gv, p);
-        p.catch(() => this.discovery.delete(gv));
+        const fresh = this.discover(gv);
+        p = fresh;
+        this.discovery.set(gv, fresh);
+        // Forget a failed lookup (only this one: a newer lookup may have replaced it meanwhile).
+        fresh.catch(() => {
+          if (this.discovery.get(gv) === fresh) this.discovery.delete(gv);
+        });
       }
-      const found = (await p).get(id.kind);
+      let found: ApiResource | undefined;
+      try {
+        found = (await p).get(id.kind);
+      } catch (e) {
+        // A cached lookup that failed is retried once with a fresh one; a fresh failure is final.
+        if (cached && attempt === 0) continue;
+        // The group/version is not served (yet): say which kind, as kubectl does.
+        if (e instanceof ApiError && e.code === 404) break;
+        throw e;
+      }
       if (found) return found;
       // A CRD may have been added since we looked: look once more.
-      this.discovery.delete(gv);
+      if (this.discovery.get(gv) === p) this.discovery.delete(gv);
+      if (!cached) break;
     }
     throw new ApiError(404, 'NotFound', `no matches for kind "${id.kind}" in version "${id.apiVersion}"`);
   }
@@ -208,35 +278,62 @@ export class HttpKubeClient implements KubeClient {
     const init = await this.kubeConfig.applyToFetchOptions({});
     const headers = init.headers as unknown as Headers;
     headers.set('Accept', 'application/json');
-    if (this.opts.userAgent) headers.set('User-Agent', this.opts.userAgent);
+    headers.set('User-Agent', this.opts.userAgent ?? DEFAULT_USER_AGENT);
     if (body !== undefined) headers.set('Content-Type', contentType);
+    const url = this.server + path;
     let res;
+    let text: string;
     try {
-      res = await fetch(this.server + path, {
+      res = await fetch(url, {
         ...(init as object),
+        agent: this.agentFor(init.agent),
         method,
         headers: Object.fromEntries(headers.entries()),
         body: body === undefined ? undefined : JSON.stringify(body),
         timeout: this.opts.timeoutMs ?? 30_000,
       } as never);
+      text = await res.text();
     } catch (e) {
-      throw new ApiError(503, 'ServiceUnavailable', `${method} ${this.server}${path}: ${(e as Error).message}`);
+      const msg = `${method} ${url}: ${(e as Error).message}`;
+      const type = (e as { type?: string }).type;
+      if (type === 'request-timeout' || type === 'body-timeout') throw new ApiError(504, 'Timeout', msg);
+      throw new ApiError(503, 'ServiceUnavailable', msg);
     }
-    const text = await res.text();
     let parsed: unknown;
+    let parseError: Error | undefined;
     try {
       parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
+    } catch (e) {
+      parseError = e as Error;
     }
     if (res.status >= 400) {
       const s = parsed as Partial<Status> | undefined;
       if (s && s.kind === 'Status') throw ApiError.fromStatus({ ...s, code: s.code ?? res.status });
       throw new ApiError(res.status, reasonFor(res.status), `${method} ${path}: ${res.status} ${text.slice(0, 200)}`);
     }
+    if (parseError) throw new ApiError(500, 'InternalError', `${method} ${path}: the server answered ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`);
     return parsed;
   }
+
+  /**
+   * client-node builds a fresh agent (without keep-alive) for every request, so every call would
+   * open a new connection and, over TLS, do a new handshake. When the agent's options come from
+   * the kubeconfig alone (no exec or auth-provider plugin that might rotate client certificates)
+   * one keep-alive agent is kept and reused.
+   */
+  private agentFor(fresh: unknown): unknown {
+    if (this.agent) return this.agent;
+    const user = this.kubeConfig.getCurrentUser();
+    if (!(fresh instanceof http.Agent) || user?.exec || user?.authProvider) return fresh;
+    const a = fresh as http.Agent & { keepAlive?: boolean; options?: { keepAlive?: boolean } };
+    a.keepAlive = true;
+    if (a.options) a.options.keepAlive = true;
+    this.agent = a;
+    return a;
+  }
 }
+
+const DEFAULT_USER_AGENT = 'raysim-kube-client';
 
 function enc(s: string): string {
   return encodeURIComponent(s);
@@ -265,12 +362,20 @@ function reasonFor(code: number): ApiError['reason'] {
       return 'NotFound';
     case 409:
       return 'Conflict';
+    case 405:
+      return 'MethodNotAllowed';
     case 410:
       return 'Expired';
+    case 415:
+      return 'UnsupportedMediaType';
     case 422:
       return 'Invalid';
     case 429:
       return 'TooManyRequests';
+    case 503:
+      return 'ServiceUnavailable';
+    case 504:
+      return 'Timeout';
     default:
       return 'InternalError';
   }

@@ -42,7 +42,11 @@ export interface ClientWatchOptions {
 export interface WatchHandler<T extends KubeObject = KubeObject> {
   /** Objects delivered by the in-memory client are shared and read-only: copy before changing. */
   event(e: WatchEvent<T>): void;
-  /** The stream ended; err.code 410 means the client must list again before watching. */
+  /**
+   * The stream ended; err.code 410 means the client must list again before watching. A watch
+   * that cannot start at all (too old or bad resourceVersion, server unreachable, HTTP error)
+   * also ends here, never before watch() has resolved. Not called after Watch.stop().
+   */
   closed(err?: ApiError): void;
 }
 
@@ -70,5 +74,6 @@ export interface KubeClient {
   delete(id: ResourceId, name: string, namespace?: string, opts?: DeleteOptions): Promise<KubeObject | undefined>;
   /** pods/binding: assigns a pending pod to a node. */
   bind(namespace: string, podName: string, nodeName: string, podUid?: string): Promise<void>;
+  /** Without opts.namespace a namespaced kind is watched across all namespaces (list likewise). */
   watch<T extends KubeObject = KubeObject>(id: ResourceId, opts: ClientWatchOptions, handler: WatchHandler<T>): Promise<Watch>;
 }

@@ -45,10 +45,20 @@ function validatePod(pod: KubeObject): StatusCause[] {
       else if (seen.has(c.name)) causes.push({ reason: 'FieldValueDuplicate', field: `${f}.name`, message: `Duplicate value: "${c.name}"` });
       else seen.add(c.name);
       if (typeof c?.image !== 'string' || c.image === '') causes.push({ reason: 'FieldValueRequired', field: `${f}.image`, message: 'Required value' });
-      for (const [res, lim] of Object.entries((c?.resources?.limits ?? {}) as Obj)) {
-        const req = c?.resources?.requests?.[res];
-        if (req !== undefined && res === 'nvidia.com/gpu' && String(req) !== String(lim))
-          causes.push({ reason: 'FieldValueInvalid', field: `${f}.resources.requests[${res}]`, message: `Invalid value: "${req}": must be equal to ${res} limit of ${lim}` });
+      // ValidateResourceRequirements: a request may not exceed its limit, and resources that
+      // cannot be overcommitted (extended ones like nvidia.com/gpu, hugepages) need a limit
+      // equal to the request. As kube-apiserver, the error names the requests map, not the key.
+      const limits = (c?.resources?.limits ?? {}) as Obj;
+      for (const [res, req] of Object.entries((c?.resources?.requests ?? {}) as Obj)) {
+        const lim = limits[res];
+        const overcommit = !(res.includes('/') && !res.includes('kubernetes.io/')) && !res.startsWith('hugepages-');
+        if (lim === undefined) {
+          if (!overcommit) causes.push({ reason: 'FieldValueRequired', field: `${f}.resources.limits`, message: 'Required value: Limit must be set for non overcommitable resources' });
+        } else if (!overcommit && quantityValue(req) !== quantityValue(lim)) {
+          causes.push({ reason: 'FieldValueInvalid', field: `${f}.resources.requests`, message: `Invalid value: "${req}": must be equal to ${res} limit of ${lim}` });
+        } else if (quantityValue(req) > quantityValue(lim)) {
+          causes.push({ reason: 'FieldValueInvalid', field: `${f}.resources.requests`, message: `Invalid value: "${req}": must be less than or equal to ${res} limit of ${lim}` });
+        }
       }
     });
   }
@@ -80,13 +90,24 @@ function admitPod(pod: KubeObject, ctx: AdmissionContext): void {
       c.terminationMessagePolicy ??= 'File';
     }
   }
+  const forbidden = (why: string) => errors.forbidden(`pods "${pod.metadata.name ?? pod.metadata.generateName ?? ''}" is forbidden: ${why}`);
+  // The Priority admission plugin computes priority (and preemptionPolicy) from the class; a
+  // pod that states a different value itself is refused rather than silently rewritten.
+  let priority = 0;
+  let preemption: string | undefined;
   if (spec.priorityClassName) {
     const pc = ctx.peek('scheduling.k8s.io', 'priorityclasses', undefined, spec.priorityClassName);
-    if (!pc) throw errors.forbidden(`pods "${pod.metadata.name ?? pod.metadata.generateName ?? ''}" is forbidden: no PriorityClass with name ${spec.priorityClassName} was found`);
-    spec.priority = (pc as Obj).value ?? 0;
-    if ((pc as Obj).preemptionPolicy) spec.preemptionPolicy ??= (pc as Obj).preemptionPolicy;
-  } else {
-    spec.priority ??= 0;
+    if (!pc) throw forbidden(`no PriorityClass with name ${spec.priorityClassName} was found`);
+    priority = (pc as Obj).value ?? 0;
+    preemption = (pc as Obj).preemptionPolicy;
+  }
+  if (spec.priority !== undefined && spec.priority !== priority)
+    throw forbidden(`the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${priority} from the given PriorityClass name`);
+  spec.priority = priority;
+  if (preemption !== undefined) {
+    if (spec.preemptionPolicy !== undefined && spec.preemptionPolicy !== preemption)
+      throw forbidden(`the string value of PreemptionPolicy (${spec.preemptionPolicy}) must not be provided in pod spec; priority admission controller computed ${preemption} from the given PriorityClass name`);
+    spec.preemptionPolicy = preemption;
   }
   spec.preemptionPolicy ??= 'PreemptLowerPriority';
   const status = (pod.status ??= {}) as Obj;
@@ -94,17 +115,50 @@ function admitPod(pod: KubeObject, ctx: AdmissionContext): void {
   status.qosClass ??= qosClass(spec);
 }
 
+/**
+ * The Pod's QoS class as kube-apiserver computes it (ComputePodQOS): only cpu and memory count,
+ * over init and regular containers; zero quantities are ignored; Guaranteed needs cpu and memory
+ * limits on every container and summed requests equal to summed limits. So a pod that asks only
+ * for GPUs is BestEffort, not Burstable.
+ */
 function qosClass(spec: Obj): string {
-  let anyRequest = false;
+  const requests = new Map<string, number>();
+  const limits = new Map<string, number>();
   let guaranteed = true;
-  for (const c of (spec.containers ?? []) as Obj[]) {
-    const req = (c.resources?.requests ?? {}) as Obj;
-    const lim = (c.resources?.limits ?? {}) as Obj;
-    if (Object.keys(req).length || Object.keys(lim).length) anyRequest = true;
-    for (const r of ['cpu', 'memory']) if (lim[r] === undefined || String(req[r]) !== String(lim[r])) guaranteed = false;
+  for (const c of [...((spec.containers ?? []) as Obj[]), ...((spec.initContainers ?? []) as Obj[])]) {
+    for (const [name, v] of Object.entries((c?.resources?.requests ?? {}) as Obj)) {
+      const q = quantityValue(v);
+      if ((name === 'cpu' || name === 'memory') && q > 0) requests.set(name, (requests.get(name) ?? 0) + q);
+    }
+    const found = new Set<string>();
+    for (const [name, v] of Object.entries((c?.resources?.limits ?? {}) as Obj)) {
+      const q = quantityValue(v);
+      if ((name === 'cpu' || name === 'memory') && q > 0) {
+        found.add(name);
+        limits.set(name, (limits.get(name) ?? 0) + q);
+      }
+    }
+    if (!found.has('cpu') || !found.has('memory')) guaranteed = false;
   }
-  if (!anyRequest) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
+  if (requests.size === 0 && limits.size === 0) return 'BestEffort';
+  // Sums of decimal quantities ("100m" + "200m") need a tolerance as floating point.
+  const same = (a: number | undefined, b: number) => a !== undefined && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+  if (guaranteed) for (const [name, req] of requests) if (!same(limits.get(name), req)) guaranteed = false;
+  return guaranteed && requests.size === limits.size ? 'Guaranteed' : 'Burstable';
+}
+
+const QUANTITY_SUFFIX: Record<string, number> = {
+  '': 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+};
+
+/** A resource quantity ("500m", "1Gi", "2", 2) as a number, so "1" and "1000m" compare equal; NaN if malformed. */
+function quantityValue(v: unknown): number {
+  if (typeof v === 'number') return v;
+  const m = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:[eE]([+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?)$/.exec(String(v).trim());
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] !== undefined ? n * 10 ** Number(m[2]) : n * QUANTITY_SUFFIX[m[3] ?? '']!;
 }
 
 function validateService(svc: KubeObject): StatusCause[] {
@@ -163,6 +217,18 @@ function admitJob(job: KubeObject): void {
   spec.manualSelector ??= false;
 }
 
+/** Runs on every write: stringData is write-only and merges into data (base64); type defaults to Opaque. */
+function validateSecret(secret: KubeObject): StatusCause[] {
+  const s = secret as Obj;
+  if (s.stringData && typeof s.stringData === 'object') {
+    s.data = { ...(s.data ?? {}) };
+    for (const [k, v] of Object.entries(s.stringData as Obj)) s.data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+    delete s.stringData;
+  }
+  s.type ||= 'Opaque';
+  return [];
+}
+
 const POD_FIELDS = ['spec.nodeName', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.restartPolicy', 'status.phase', 'status.podIP', 'status.nominatedNodeName'];
 
 const DEFS: Def[] = [
@@ -174,7 +240,7 @@ const DEFS: Def[] = [
   { kind: 'Endpoints', plural: 'endpoints', namespaced: true, shortNames: ['ep'] },
   { kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'], fieldLabels: ['involvedObject.kind', 'involvedObject.name', 'involvedObject.namespace', 'involvedObject.uid', 'involvedObject.apiVersion', 'reason', 'type', 'source', 'reportingComponent'] },
   { kind: 'ConfigMap', plural: 'configmaps', namespaced: true, shortNames: ['cm'] },
-  { kind: 'Secret', plural: 'secrets', namespaced: true, fieldLabels: ['type'] },
+  { kind: 'Secret', plural: 'secrets', namespaced: true, fieldLabels: ['type'], validate: validateSecret },
   { kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true, shortNames: ['sa'] },
   { kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', namespaced: true, shortNames: ['pvc'], subresources: ['status'] },
   { kind: 'PersistentVolume', plural: 'persistentvolumes', namespaced: false, shortNames: ['pv'], subresources: ['status'] },

@@ -1,7 +1,7 @@
 // CustomResourceDefinitions are objects like any other; when one is stored, its kind is served.
 // This module checks a CRD object and turns it into a ResourceType; the store registers it.
 
-import { ApiError, type StatusCause } from '../../controller/runtime/api-error.js';
+import type { StatusCause } from '../../controller/runtime/api-error.js';
 import type { KubeObject } from '../../controller/runtime/kube-object.js';
 import type { PrinterColumn, ResourceType } from './resource-type.js';
 import { validateStructuralSchema } from './schema.js';
@@ -17,6 +17,9 @@ export function validateCrd(crd: KubeObject): StatusCause[] {
     if (!ok) causes.push({ reason: 'FieldValueRequired', field, message: 'Required value' });
   };
   req('spec.group', typeof spec.group === 'string' && spec.group !== '');
+  // As kube-apiserver: a CRD's group is a domain, which also keeps CRDs out of the core group.
+  if (typeof spec.group === 'string' && spec.group !== '' && !spec.group.includes('.'))
+    causes.push({ reason: 'FieldValueInvalid', field: 'spec.group', message: `Invalid value: ${JSON.stringify(spec.group)}: should be a domain with at least one dot` });
   req('spec.names.plural', typeof spec.names?.plural === 'string' && spec.names.plural !== '');
   req('spec.names.kind', typeof spec.names?.kind === 'string' && spec.names.kind !== '');
   if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster')
@@ -91,8 +94,34 @@ export function establishedStatus(crd: KubeObject, now: string): Obj {
   };
 }
 
-export function crdNameConflict(existing: ResourceType | undefined, crdName: string): ApiError | undefined {
-  if (existing && (!existing.crd || existing.crd.crdName !== crdName))
-    return new ApiError(422, 'Invalid', `CustomResourceDefinition.apiextensions.k8s.io "${crdName}" is invalid: spec.names: Invalid value: the resource ${existing.plural}.${existing.group} is already served`);
+/**
+ * Why a CRD's names cannot be accepted, as the naming controller reports it: its plural or its
+ * kind is already served in the group by another resource (another CRD or a built-in kind).
+ */
+export function crdNameConflict(
+  byPlural: ResourceType | undefined,
+  byKind: ResourceType | undefined,
+  crdName: string,
+): { reason: 'PluralConflict' | 'KindConflict'; message: string } | undefined {
+  const other = (rt: ResourceType | undefined) => !!rt && (!rt.crd || rt.crd.crdName !== crdName);
+  if (other(byPlural)) return { reason: 'PluralConflict', message: `"${byPlural!.plural}" is already in use` };
+  if (other(byKind)) return { reason: 'KindConflict', message: `"${byKind!.kind}" is already in use` };
   return undefined;
+}
+
+/**
+ * The status of a CRD whose names conflict with a served resource: NamesAccepted and Established
+ * are False and nothing is served, so the CRD is stored (as by a real API server) but unusable
+ * until the conflict is resolved.
+ */
+export function namesNotAcceptedStatus(crd: KubeObject, now: string, conflict: { reason: string; message: string }): Obj {
+  const spec = crd.spec as Obj;
+  return {
+    acceptedNames: { plural: '', kind: '' },
+    conditions: [
+      { type: 'NamesAccepted', status: 'False', lastTransitionTime: now, reason: conflict.reason, message: conflict.message },
+      { type: 'Established', status: 'False', lastTransitionTime: now, reason: 'NotAccepted', message: 'not all names are accepted' },
+    ],
+    storedVersions: [(spec.versions as Obj[]).find((v) => v.storage)!.name],
+  };
 }

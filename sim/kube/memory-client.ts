@@ -88,16 +88,38 @@ export class MemoryKubeClient implements KubeClient {
     );
   }
 
-  async watch<T extends KubeObject = KubeObject>(id: ResourceId, opts: ClientWatchOptions, handler: WatchHandler<T>): Promise<Watch> {
-    return this.call('watch', () => {
-      const h = this.store.watch(this.store.typeFor(id), opts, {
-        event: (e) => {
-          // A watch ends with the event that carried the error, as on the wire.
-          handler.event(e as never);
-        },
-        closed: (err?: ApiError) => handler.closed(err),
-      });
-      return { stop: () => h.stop() };
+  watch<T extends KubeObject = KubeObject>(id: ResourceId, opts: ClientWatchOptions, handler: WatchHandler<T>): Promise<Watch> {
+    let startFailure: { error: ApiError | undefined } | undefined;
+    const started = this.call('watch', (): Watch => {
+      const rt = this.store.typeFor(id);
+      try {
+        const h = this.store.watch(rt, opts, {
+          event: (e) => {
+            handler.event(e as never);
+          },
+          closed: (err?: ApiError) => handler.closed(err),
+        });
+        return { stop: () => h.stop() };
+      } catch (e) {
+        // As over HTTP, where the server answers a watch with 200 and then an ERROR event: a watch
+        // that cannot start (410 for a resourceVersion older than the window, 400 for a bad one,
+        // an injected fault) is reported through closed(err), not by rejecting.
+        if (!(e instanceof ApiError)) throw e;
+        const failed = { error: e as ApiError | undefined, stop: () => void (failed.error = undefined) };
+        startFailure = failed;
+        return { stop: failed.stop };
+      }
     });
+    // Report the failure once the caller holds the Watch: this reaction is registered on `started`
+    // before the caller's own await, and queues closed() behind the caller's resumption.
+    started.then(
+      () =>
+        queueMicrotask(() => {
+          const err = startFailure?.error;
+          if (err) handler.closed(err);
+        }),
+      () => undefined,
+    );
+    return started;
   }
 }

@@ -26,7 +26,7 @@ import type {
 import { rfc3339, type Clock, type Rng } from '../core/clock.js';
 import { builtinResourceTypes, INITIAL_NAMESPACES } from './builtin-types.js';
 import { deepClone, deepEqual, deepFreeze } from './clone.js';
-import { CRD_CLEANUP_FINALIZER, crdNameConflict, establishedStatus, resourceTypeFromCrd, validateCrd } from './crd.js';
+import { CRD_CLEANUP_FINALIZER, crdNameConflict, establishedStatus, namesNotAcceptedStatus, resourceTypeFromCrd, validateCrd } from './crd.js';
 import { FaultInjector, type Verb } from './faults.js';
 import { validateObjectMeta } from './names.js';
 import { applyPatch } from './patch.js';
@@ -145,6 +145,7 @@ class KindState {
 }
 
 const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+const MAX_GENERATED_NAME_LENGTH = 63 - 5;
 const MAX_LIST_LIMIT_DEFAULT = Number.MAX_SAFE_INTEGER;
 
 export class ObjectStore {
@@ -214,6 +215,12 @@ export class ObjectStore {
 
   list(rt: ResourceType, opts: ListOptions = {}): KubeList {
     if (this.faults.active) this.faults.check('list', groupResource(rt));
+    return this.listUnfaulted(rt, opts);
+  }
+
+  /** list without fault injection: a watch's initial state is part of the watch request, so
+   * errors injected for "list" must not fail watches. */
+  private listUnfaulted(rt: ResourceType, opts: ListOptions): KubeList {
     const ks = this.state(rt);
     const labels = typeof opts.labelSelector === 'string' ? parseLabelSelector(opts.labelSelector) : opts.labelSelector;
     const fields = this.fieldSelector(rt, opts.fieldSelector);
@@ -262,10 +269,15 @@ export class ObjectStore {
       this.requireNamespaceAccepting(meta.namespace);
     } else delete meta.namespace;
     if (meta.resourceVersion) throw errors.badRequest('resourceVersion should not be set on objects to be created');
+    if (rt.crd && this.peek(this.type('apiextensions.k8s.io', 'customresourcedefinitions'), undefined, rt.crd.crdName)?.metadata.deletionTimestamp)
+      throw errors.methodNotAllowed('create not allowed while custom resource definition is terminating');
     const ks = this.state(rt);
     if (!meta.name && meta.generateName) {
+      // Like names.SimpleNameGenerator: the prefix is cut to 58 characters so that prefix plus
+      // suffix fits a 63-character DNS label (namespaces, services, hostnames).
+      const base = String(meta.generateName).slice(0, MAX_GENERATED_NAME_LENGTH);
       for (let i = 0; i < 8 && (!meta.name || ks.objects.has(this.key(rt, meta.namespace, meta.name))); i++)
-        meta.name = meta.generateName + this.rng.string(5, NAME_SUFFIX_ALPHABET);
+        meta.name = base + this.rng.string(5, NAME_SUFFIX_ALPHABET);
     }
     this.validateMeta(rt, obj);
     // Status is the controllers' to write; on create it starts empty (nodes report theirs).
@@ -308,6 +320,10 @@ export class ObjectStore {
     if (patched === null || typeof patched !== 'object' || Array.isArray(patched)) throw errors.badRequest('patch did not produce an object');
     // A patch that names a resourceVersion is a precondition; one that does not always applies.
     if (!patched.metadata || typeof patched.metadata !== 'object') throw errors.badRequest('metadata: patch removed the object metadata');
+    // The object is the one on the URL: a patch that renames it must not write another object
+    // (kube-apiserver's checkName).
+    if (patched.metadata.name !== name)
+      throw errors.badRequest(`the name of the object (${patched.metadata.name ?? ''}) does not match the name on the URL (${name})`);
     if (patched.metadata.resourceVersion === undefined) patched.metadata.resourceVersion = current.metadata.resourceVersion;
     return this.applyUpdate(rt, patched, opts, subresource, namespace);
   }
@@ -330,7 +346,7 @@ export class ObjectStore {
         { reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"` },
       ]);
     if (opts.dryRun) return current;
-    return this.deleteObject(this.state(rt), current, opts.propagationPolicy ?? 'Background', opts.gracePeriodSeconds);
+    return this.deleteObject(this.state(rt), current, opts.propagationPolicy, opts.gracePeriodSeconds);
   }
 
   deleteCollection(rt: ResourceType, opts: ListOptions & DeleteOptions = {}): KubeList {
@@ -339,7 +355,7 @@ export class ObjectStore {
     for (const o of list.items) {
       const ks = this.state(rt);
       const live = ks.objects.get(this.objKey(rt, o));
-      if (live) items.push(this.deleteObject(ks, live, opts.propagationPolicy ?? 'Background', opts.gracePeriodSeconds));
+      if (live) items.push(this.deleteObject(ks, live, opts.propagationPolicy, opts.gracePeriodSeconds));
     }
     return { ...list, items };
   }
@@ -355,9 +371,10 @@ export class ObjectStore {
     const bmeta = (binding.metadata ?? {}) as Obj;
     if (bmeta.uid && bmeta.uid !== pod.metadata.uid)
       throw errors.conflict('pods', '', podName, `Precondition failed: UID in precondition: ${bmeta.uid}, UID in object meta: ${pod.metadata.uid}`);
-    if (pod.metadata.deletionTimestamp) throw errors.conflict('pods', '', podName, 'pod is being deleted, cannot be assigned to a host');
+    // As kube-apiserver words them: "Operation cannot be fulfilled on pods/binding "p": ...".
+    if (pod.metadata.deletionTimestamp) throw errors.conflict('pods/binding', '', podName, `pod ${podName} is being deleted, cannot be assigned to a host`);
     const spec = pod.spec as Obj;
-    if (spec.nodeName) throw errors.conflict('pods', '', podName, `pod ${podName} is already assigned to node "${spec.nodeName}"`);
+    if (spec.nodeName) throw errors.conflict('pods/binding', '', podName, `pod ${podName} is already assigned to node "${spec.nodeName}"`);
     const next = deepClone(pod) as Obj;
     next.spec.nodeName = target.name;
     const conditions = ((next.status.conditions ?? []) as Obj[]).filter((c) => c.type !== 'PodScheduled');
@@ -392,7 +409,7 @@ export class ObjectStore {
     };
     const rvText = opts.resourceVersion ?? '';
     if (rvText === '' || rvText === '0') {
-      w.initial = this.list(rt, { namespace: ns, labelSelector: labels, fieldSelector: fields }).items;
+      w.initial = this.listUnfaulted(rt, { namespace: ns, labelSelector: labels, fieldSelector: fields }).items;
     } else {
       const rv = Number(rvText);
       if (!Number.isInteger(rv) || rv < 0) throw errors.badRequest(`invalid resource version: "${rvText}"`);
@@ -536,8 +553,11 @@ export class ObjectStore {
       if (om.generateName && m.generateName === undefined) m.generateName = om.generateName;
       this.validateMeta(rt, next);
       if (rt.kind === 'Namespace' && rt.group === '') next.spec = deepClone(old.spec);
+      if (rt.kind === 'CustomResourceDefinition' && rt.group === 'apiextensions.k8s.io') checkCrdUpdate(old, next);
       next = this.admit(rt, next, opts, 'update');
-      specSame = deepEqual(specOf(old), specOf(next));
+      // A custom resource without a status subresource bumps generation on any change outside
+      // metadata, status included (customResourceStrategy.PrepareForUpdate).
+      specSame = deepEqual(specOf(old), specOf(next)) && (!rt.crd || hasStatus(rt) || deepEqual(old.status, next.status));
       if (!specSame) {
         if (rt.kind === 'Pod' && rt.group === '') checkPodUpdate(old, next);
         next.metadata.generation = (om.generation ?? 1) + 1;
@@ -547,28 +567,44 @@ export class ObjectStore {
     // A write that changes nothing is not a write: no new resourceVersion, no watch event.
     if ((specSame ?? deepEqual(specOf(old), specOf(next))) && deepEqual(old.metadata, next.metadata) && deepEqual(old.status, next.status)) return old;
     if (opts.dryRun) return next;
-    if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length) && !this.holdsDeletion(rt, next)) {
-      return this.remove(ks, key, next, old);
-    }
+    if (this.deletesOnUpdate(rt, old, next)) return this.remove(ks, key, next, old);
     const stored = this.commit(ks, key, next, 'MODIFIED', old);
     this.afterOwnerRefsChange(old, stored);
     if (rt.kind === 'CustomResourceDefinition' && rt.group === 'apiextensions.k8s.io' && !stored.metadata.deletionTimestamp) return this.establishCrd(stored);
     return stored;
   }
 
-  /** Namespaces wait for their content; pods on nodes wait for their kubelet. */
+  /** Namespaces wait for their content (spec.finalizers) as well as their metadata finalizers. */
   private holdsDeletion(rt: ResourceType, obj: KubeObject): boolean {
     return rt.group === '' && rt.kind === 'Namespace' && ((obj.spec as Obj | undefined)?.finalizers?.length ?? 0) > 0;
   }
 
-  private deleteObject(ks: KindState, current: KubeObject, policy: PropagationPolicy, gracePeriodSeconds: number | undefined): KubeObject {
+  /**
+   * Whether a write to a terminating object removes it (the registry's ShouldDeleteDuringUpdate):
+   * only when it takes away the last finalizer, and not during a graceful deletion. A pod on a
+   * node stays terminating through its kubelet's status updates, even after its finalizers are
+   * gone, until the kubelet deletes it with grace 0.
+   */
+  private deletesOnUpdate(rt: ResourceType, old: KubeObject, next: KubeObject): boolean {
+    const om = old.metadata;
+    if (!om.deletionTimestamp || !om.finalizers?.length || next.metadata.finalizers?.length) return false;
+    if ((om.deletionGracePeriodSeconds ?? 0) > 0) return false;
+    return !this.holdsDeletion(rt, next);
+  }
+
+  /** `policy` undefined: none was given, so GC finalizers set by an earlier delete stay. */
+  private deleteObject(ks: KindState, current: KubeObject, policy: PropagationPolicy | undefined, gracePeriodSeconds: number | undefined): KubeObject {
     const rt = ks.rt;
     const key = this.objKey(rt, current);
     const now = this.clock.now();
     const isPod = rt.group === '' && rt.kind === 'Pod';
     const wanted = policy === 'Foreground' ? 'foregroundDeletion' : policy === 'Orphan' ? 'orphan' : undefined;
-    const finalizers = [...(current.metadata.finalizers ?? [])];
+    let finalizers = [...(current.metadata.finalizers ?? [])];
     const hasDependents = (this.dependents.get(current.metadata.uid!)?.size ?? 0) > 0;
+    // An explicit policy replaces the GC finalizer of an earlier delete, as the registry's
+    // deletionFinalizersForGarbageCollection does: "orphan" and "foregroundDeletion" never
+    // stand together (the collector would act on one and leave the other forever).
+    if (policy) finalizers = finalizers.filter((f) => f !== 'orphan' && f !== 'foregroundDeletion');
     // Orphan/Foreground only matter when there are dependents to orphan or wait for.
     if (wanted && hasDependents && !finalizers.includes(wanted)) finalizers.push(wanted);
 
@@ -584,17 +620,28 @@ export class ObjectStore {
     }
 
     if (current.metadata.deletionTimestamp) {
-      // Already terminating: a pod can be finished early with grace 0; new finalizers for a
-      // stronger propagation policy are still added, as the real registry does.
-      if (isPod && gracePeriodSeconds === 0 && !finalizers.length) return this.remove(ks, key, current, current);
-      if (finalizers.length !== (current.metadata.finalizers ?? []).length) {
-        const next = deepClone(current);
-        next.metadata.finalizers = finalizers;
-        const stored = this.commit(ks, key, next, 'MODIFIED', current);
-        this.enqueue(this.gcQueue, current.metadata.uid!);
-        return stored;
+      // Already terminating. A graceful deletion may only be shortened (BeforeDelete): the
+      // deletionTimestamp moves by the difference, and grace 0 without finalizers removes the
+      // object now (the kubelet's final delete). An explicit propagation policy still swaps the
+      // GC finalizer, as the real registry does.
+      const oldGrace = current.metadata.deletionGracePeriodSeconds ?? 0;
+      const shorten = oldGrace > 0 && gracePeriodSeconds !== undefined && gracePeriodSeconds >= 0 && gracePeriodSeconds < oldGrace;
+      const before = current.metadata.finalizers ?? [];
+      const finChanged = finalizers.length !== before.length || finalizers.some((f, i) => f !== before[i]);
+      if (!shorten && !finChanged) return current;
+      const next = deepClone(current);
+      if (shorten) {
+        const at = Date.parse(current.metadata.deletionTimestamp) - oldGrace * 1000 + gracePeriodSeconds! * 1000;
+        next.metadata.deletionTimestamp = rfc3339(at);
+        next.metadata.deletionGracePeriodSeconds = gracePeriodSeconds;
       }
-      return current;
+      if (finalizers.length) next.metadata.finalizers = finalizers;
+      else delete next.metadata.finalizers;
+      // Nothing left to wait for (no finalizer, no grace period): the object goes now.
+      if (!finalizers.length && (next.metadata.deletionGracePeriodSeconds ?? 0) === 0) return this.remove(ks, key, next, current);
+      const stored = this.commit(ks, key, next, 'MODIFIED', current);
+      if (finChanged) this.enqueue(this.gcQueue, current.metadata.uid!);
+      return stored;
     }
 
     // Graceful deletion: a running pod on a node is marked and left for its kubelet to finish.
@@ -770,11 +817,13 @@ export class ObjectStore {
     if (owner && finalizers.includes('foregroundDeletion')) {
       let blocking = 0;
       for (const d of [...(deps ?? [])]) {
+        const first = this.resolveDep(d);
+        if (first && !first.obj.metadata.deletionTimestamp) this.deleteDependent(first.ks, first.obj, ownerUid, 'Foreground');
+        // Count what still blocks after acting: a dependent that another live owner keeps has
+        // just lost this reference, and one deleted outright is gone. Nothing else would requeue
+        // this owner for those, so counting them would leave it waiting forever.
         const dep = this.resolveDep(d);
-        if (!dep) continue;
-        const ref = dep.obj.metadata.ownerReferences?.find((r) => r.uid === ownerUid);
-        if (ref?.blockOwnerDeletion) blocking++;
-        if (!dep.obj.metadata.deletionTimestamp) this.deleteDependent(dep.ks, dep.obj, ownerUid, 'Foreground');
+        if (dep?.obj.metadata.ownerReferences?.some((r) => r.uid === ownerUid && r.blockOwnerDeletion)) blocking++;
       }
       if (blocking === 0) this.dropFinalizer(loc!.kind, loc!.key, 'foregroundDeletion');
       return;
@@ -786,20 +835,30 @@ export class ObjectStore {
     }
   }
 
-  /** A dependent with another live owner only loses the reference; otherwise it is deleted. */
+  /**
+   * A dependent with another live owner only loses the reference; otherwise it is deleted. Like
+   * the real collector, a background deletion honours a GC finalizer the dependent already has.
+   */
   private deleteDependent(ks: KindState, obj: KubeObject, ownerUid: string, policy: PropagationPolicy): void {
     const others = (obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== ownerUid && this.liveOwner(r));
     if (others.length) {
       this.rewriteDependent(depKey(ks, this.objKey(ks.rt, obj)), (o) => stripOwner(o, ownerUid));
       return;
     }
+    const fins = obj.metadata.finalizers ?? [];
+    if (policy === 'Background') policy = fins.includes('orphan') ? 'Orphan' : fins.includes('foregroundDeletion') ? 'Foreground' : 'Background';
     this.deleteObject(ks, obj, policy, undefined);
   }
 
+  /**
+   * A "solid" owner in the garbage collector's terms: it exists and is not waiting in foreground
+   * deletion for its dependents. An owner terminating for another reason (a finalizer, a grace
+   * period) still keeps a shared dependent; it is collected when that owner is finally gone.
+   */
   private liveOwner(ref: OwnerReference): boolean {
     const loc = this.byUid.get(ref.uid);
     const o = loc?.kind.objects.get(loc.key);
-    return !!o && !o.metadata.deletionTimestamp;
+    return !!o && !(o.metadata.deletionTimestamp && o.metadata.finalizers?.includes('foregroundDeletion'));
   }
 
   private resolveDep(d: string): { ks: KindState; obj: KubeObject } | undefined {
@@ -824,7 +883,7 @@ export class ObjectStore {
     const next = deepClone(cur);
     next.metadata.finalizers = (cur.metadata.finalizers ?? []).filter((f) => f !== finalizer);
     if (!next.metadata.finalizers.length) delete next.metadata.finalizers;
-    if (next.metadata.deletionTimestamp && !next.metadata.finalizers && !this.holdsDeletion(ks.rt, next)) this.remove(ks, key, next, cur);
+    if (this.deletesOnUpdate(ks.rt, cur, next)) this.remove(ks, key, next, cur);
     else this.commit(ks, key, next, 'MODIFIED', cur);
   }
 
@@ -867,8 +926,15 @@ export class ObjectStore {
   private establishCrd(crd: KubeObject): KubeObject {
     const rt = resourceTypeFromCrd(crd);
     const existing = this.registry.find(rt.group, rt.plural);
-    const conflict = crdNameConflict(existing, crd.metadata.name!);
-    if (conflict) throw conflict;
+    const conflict = crdNameConflict(existing, this.registry.findKind(rt.group, rt.kind), crd.metadata.name!);
+    const crdKs = this.state(this.type('apiextensions.k8s.io', 'customresourcedefinitions'));
+    if (conflict) {
+      // Not an error for the write (the CRD is stored either way, as by kube-apiserver), and
+      // nothing is (re)registered: the resource already served under these names stays as is.
+      const status = namesNotAcceptedStatus(crd, rfc3339(this.clock.now()), conflict);
+      if (crd.status && deepEqual(stripTimes(crd.status as Obj), stripTimes(status))) return crd;
+      return this.commit(crdKs, crd.metadata.name!, { ...deepClone(crd), status } as KubeObject, 'MODIFIED', crd);
+    }
     if (existing) {
       this.registry.replace(rt);
       const ks = this.kinds.get(existing);
@@ -882,7 +948,6 @@ export class ObjectStore {
     const prevStatus = crd.status as Obj | undefined;
     if (prevStatus && deepEqual(stripTimes(prevStatus), stripTimes(status))) return crd;
     const next = { ...deepClone(crd), status } as KubeObject;
-    const crdKs = this.state(this.type('apiextensions.k8s.io', 'customresourcedefinitions'));
     return this.commit(crdKs, crd.metadata.name!, next, 'MODIFIED', crd);
   }
 
@@ -892,7 +957,9 @@ export class ObjectStore {
     if (!crd?.metadata.deletionTimestamp) return;
     const spec = crd.spec as Obj;
     const rt = this.registry.find(spec.group, spec.names.plural);
-    const ks = rt ? this.kinds.get(rt) : undefined;
+    // Only this CRD's own objects: a CRD whose names were refused must not take the objects of
+    // the resource that holds them.
+    const ks = rt?.crd?.crdName === crdName ? this.kinds.get(rt) : undefined;
     if (ks && ks.objects.size) {
       for (const [, obj] of [...ks.objects]) if (!obj.metadata.deletionTimestamp) this.deleteObject(ks, obj, 'Background', undefined);
       if (ks.objects.size) return;
@@ -1054,9 +1121,10 @@ export class ObjectStore {
       w.initial = undefined;
       for (let i = 0; i < initial.length; i++) {
         if (w.stopped) return;
-        if (w.listener.event({ type: 'ADDED', object: initial[i] }) === false && i + 1 < initial.length) {
-          // Keep the rest for when the consumer has drained.
-          w.initial = initial.slice(i + 1);
+        if (w.listener.event({ type: 'ADDED', object: initial[i] }) === false) {
+          // Keep the rest for when the consumer has drained. Backpressure on the last initial
+          // event holds the changes that follow just the same.
+          if (i + 1 < initial.length) w.initial = initial.slice(i + 1);
           w.paused = true;
           return;
         }
@@ -1092,6 +1160,12 @@ export class ObjectStore {
     // One event object per change, shared by every unselective watcher.
     if (!selective) return (e.event ??= { type: e.type, object: e.object });
     const cur = this.matches(e.object, w.ns, w.labels, w.fields);
+    if (e.type === 'DELETED' && e.prev && !cur) {
+      // Like the watch cache, a deletion is filtered on the version watchers last saw: a final
+      // write (dropping the last finalizer) that also changed labels must still reach them.
+      if (!this.matches(e.prev, w.ns, w.labels, w.fields)) return undefined;
+      return { type: 'DELETED', object: { ...e.prev, metadata: { ...e.prev.metadata, resourceVersion: e.object.metadata.resourceVersion } } };
+    }
     if (e.type !== 'MODIFIED' || !e.prev) return cur ? { type: e.type, object: e.object } : undefined;
     const was = this.matches(e.prev, w.ns, w.labels, w.fields);
     if (cur && was) return { type: 'MODIFIED', object: e.object };
@@ -1199,6 +1273,17 @@ function decodeContinue(token: string): string {
     // fall through
   }
   throw errors.badRequest(`invalid continue token: "${token}"`);
+}
+
+/** A CRD's group and scope are immutable: stored objects are keyed by them. */
+function checkCrdUpdate(old: KubeObject, next: KubeObject): void {
+  const causes: StatusCause[] = [];
+  for (const f of ['group', 'scope'] as const) {
+    const was = (old.spec as Obj | undefined)?.[f];
+    const now = (next.spec as Obj | undefined)?.[f];
+    if (was !== now) causes.push({ reason: 'FieldValueInvalid', field: `spec.${f}`, message: `Invalid value: ${JSON.stringify(now ?? '')}: field is immutable` });
+  }
+  if (causes.length) throw errors.invalid('CustomResourceDefinition', 'apiextensions.k8s.io', next.metadata.name!, causes);
 }
 
 /** Pods may change only images, activeDeadlineSeconds, tolerations (additions) and scheduling gates. */
