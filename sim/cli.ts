@@ -3,6 +3,7 @@
 // simulation together. Exit codes: 0 ok, 1 expectations violated, 2 invalid input, 3 internal error.
 
 import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { ApiError } from '../controller/runtime/api-error.js';
 import { createWallClockStore, wallClock } from './kube/create-store.js';
@@ -11,6 +12,9 @@ import { ManifestError, packageRoot } from './kube/manifests.js';
 import { runDemo } from './demo.js';
 
 export const EXIT = { ok: 0, expectationsViolated: 1, invalidInput: 2, internalError: 3 } as const;
+
+/** A user error found by a command (bad path, port in use...): message printed, exit code 2. */
+export class CliError extends Error {}
 
 function version(): string {
   return JSON.parse(fs.readFileSync(`${packageRoot()}/package.json`, 'utf8')).version;
@@ -62,15 +66,25 @@ export function buildProgram(): Command {
     .option('--seed <seed>', 'seed for uids and generated names', '1')
     .option('-v, --verbose', 'log every request')
     .action(async (o: { port: number; crds: string[]; defaultCrds: boolean; kubeconfigOut?: string; seed: string; verbose?: boolean }) => {
+      for (const dir of o.crds) if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new CliError(`--crds ${dir}: no such directory`);
       const store = createWallClockStore(o.seed, { defaultCrds: o.defaultCrds, crdDirs: o.crds });
       const server = new ApiServer({ store, clock: wallClock, port: o.port, log: o.verbose ? (l) => console.error(l) : undefined });
       const url = await server.listen();
-      if (o.kubeconfigOut) fs.writeFileSync(o.kubeconfigOut, kubeconfigFor(url));
+      if (o.kubeconfigOut) {
+        try {
+          fs.writeFileSync(o.kubeconfigOut, kubeconfigFor(url));
+        } catch (e) {
+          await server.close();
+          throw new CliError(`--kubeconfig-out ${o.kubeconfigOut}: ${(e as Error).message}`);
+        }
+      }
       const kinds = store.registry.all().filter((rt) => rt.crd).map((rt) => `${rt.plural}.${rt.group}`);
       console.log(`raysim apiserver listening on ${url}`);
       console.log(`custom resources: ${kinds.length ? kinds.join(', ') : '(none)'}`);
       console.log(o.kubeconfigOut ? `kubeconfig: ${o.kubeconfigOut}` : `try: kubectl --server ${url} get namespaces`);
       const stop = async () => {
+        // Bounded: open watches and keep-alive connections are closed, but never wait forever.
+        setTimeout(() => process.exit(EXIT.ok), 3_000).unref();
         await server.close();
         process.exit(EXIT.ok);
       };
@@ -99,8 +113,13 @@ export async function main(argv: string[]): Promise<number> {
     const code = (e as { code?: string }).code;
     if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return EXIT.ok;
     if (typeof code === 'string' && code.startsWith('commander.')) return EXIT.invalidInput;
-    if (e instanceof ManifestError || e instanceof ApiError) {
+    if (e instanceof ManifestError || e instanceof ApiError || e instanceof CliError) {
       console.error(`raysim: ${e.message}`);
+      return EXIT.invalidInput;
+    }
+    const errno = (e as NodeJS.ErrnoException).code;
+    if (errno === 'EADDRINUSE' || errno === 'EACCES' || errno === 'EADDRNOTAVAIL') {
+      console.error(`raysim: cannot listen: ${(e as Error).message}`);
       return EXIT.invalidInput;
     }
     console.error(`raysim: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
@@ -109,8 +128,14 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // Run when executed directly (bin or node dist/sim/cli.js), not when imported by tests.
-const invoked = process.argv[1] && fs.realpathSync(process.argv[1]);
-if (invoked && invoked === fs.realpathSync(new URL(import.meta.url).pathname)) {
+function invokedDirectly(): boolean {
+  try {
+    return !!process.argv[1] && fs.realpathSync(process.argv[1]) === fs.realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false; // e.g. argv[1] names no file (node -e, REPL)
+  }
+}
+if (invokedDirectly()) {
   main(process.argv).then((code) => {
     // The apiserver keeps running until a signal; everything else exits with its code.
     if (code !== EXIT.ok || process.argv[2] !== 'apiserver') process.exitCode = code;

@@ -100,6 +100,17 @@ function admitPod(pod: KubeObject, ctx: AdmissionContext): void {
     if (!pc) throw forbidden(`no PriorityClass with name ${spec.priorityClassName} was found`);
     priority = (pc as Obj).value ?? 0;
     preemption = (pc as Obj).preemptionPolicy;
+  } else {
+    // Without a class name the Priority plugin applies the globalDefault class, if one exists
+    // (the one with the highest value when several claim it, as the plugin picks).
+    let best: Obj | undefined;
+    for (const pc of ctx.list('scheduling.k8s.io', 'priorityclasses') as Obj[])
+      if (pc.globalDefault === true && (best === undefined || (pc.value ?? 0) > (best.value ?? 0))) best = pc;
+    if (best) {
+      spec.priorityClassName = best.metadata.name;
+      priority = best.value ?? 0;
+      preemption = best.preemptionPolicy;
+    }
   }
   if (spec.priority !== undefined && spec.priority !== priority)
     throw forbidden(`the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${priority} from the given PriorityClass name`);

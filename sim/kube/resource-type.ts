@@ -22,6 +22,8 @@ export interface AdmissionContext {
   now(): number;
   /** Look up another object (e.g. a PriorityClass) without copying; undefined when absent. */
   peek(group: string, plural: string, namespace: string | undefined, name: string): KubeObject | undefined;
+  /** Every object of a kind, without copying (cluster-scoped lookups such as PriorityClasses). */
+  list(group: string, plural: string): KubeObject[];
   /** Deterministic allocator, e.g. for Service cluster IPs. */
   allocateClusterIP(): string;
 }

@@ -494,6 +494,11 @@ export class ObjectStore {
       const rt = this.registry.find(group, plural);
       return rt ? this.peek(rt, namespace, name) : undefined;
     },
+    list: (group, plural) => {
+      const rt = this.registry.find(group, plural);
+      const ks = rt ? this.kinds.get(rt) : undefined;
+      return ks ? [...ks.objects.values()] : [];
+    },
     allocateClusterIP: () => {
       const n = ++this.clusterIPs;
       return `10.96.${(n >> 8) & 255}.${n & 255}`;

@@ -788,3 +788,20 @@ describe('list', () => {
     apiError(() => store.list(rt.configmaps, { continue: 'garbage' }), 400, 'BadRequest');
   });
 });
+
+describe('Pod priority from a globalDefault PriorityClass', () => {
+  it('applies the highest-valued globalDefault class when a pod names none', async () => {
+    const { createRng } = await import('../../sim/core/rng.js');
+    const { ObjectStore } = await import('../../sim/kube/store.js');
+    const store = new ObjectStore({ clock: { now: () => 0 }, rng: createRng('pc') });
+    const pcs = store.type('scheduling.k8s.io', 'priorityclasses');
+    const pods = store.type('', 'pods');
+    const pod = (name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'i' }] } });
+    expect((store.create(pods, pod('before')).spec as any).priority).toBe(0);
+    store.create(pcs, { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'low' }, value: 10, globalDefault: true } as any);
+    store.create(pcs, { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'high' }, value: 1000, globalDefault: false } as any);
+    const p = store.create(pods, pod('after')).spec as any;
+    expect(p.priorityClassName).toBe('low');
+    expect(p.priority).toBe(10);
+  });
+});

@@ -71,8 +71,20 @@ const LABEL_SELECTOR: Schema = {
   2: { name: 'matchExpressions', type: { 1: str('key', true), 2: str('operator', true), 3: strs('values') }, repeated: true },
 };
 
+const DELETE_OPTIONS: Schema = {
+  1: { name: 'gracePeriodSeconds', type: 'int', keep: true },
+  2: { name: 'preconditions', type: { 1: str('uid', true), 2: str('resourceVersion', true) }, keep: true },
+  3: ptrBool('orphanDependents'),
+  4: str('propagationPolicy', true),
+  5: strs('dryRun'),
+  6: ptrBool('ignoreStoreReadErrorWithClusterBreakingPotential'),
+};
+
 /** By "apiVersion/kind". */
 const KINDS: Record<string, Schema> = {
+  // The body of a DELETE from a typed client.
+  'meta.k8s.io/v1/DeleteOptions': DELETE_OPTIONS,
+  'v1/DeleteOptions': DELETE_OPTIONS,
   'v1/Namespace': { 1: META, 2: { name: 'spec', type: { 1: strs('finalizers') } }, 3: { name: 'status', type: {}, ignore: true } },
   'v1/ConfigMap': { 1: META, 2: strMap('data'), 3: { name: 'binaryData', type: 'bytes', map: true }, 4: ptrBool('immutable') },
   'v1/Secret': { 1: META, 2: { name: 'data', type: 'bytes', map: true }, 3: str('type'), 4: strMap('stringData'), 5: ptrBool('immutable') },
@@ -247,11 +259,12 @@ export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
     const schema = KINDS[`${apiVersion}/${kind}`];
     if (!schema)
       throw errors.unsupportedMediaType(
-        `raysim decodes protobuf request bodies only for ${Object.keys(KINDS)
-          .map((k) => k.slice(k.lastIndexOf('/') + 1))
+        `raysim decodes protobuf request bodies only for ${[...new Set(Object.keys(KINDS).map((k) => k.slice(k.lastIndexOf('/') + 1)))]
+          .filter((k) => k !== 'DeleteOptions')
           .join(', ')}; send ${kind || 'this object'} as JSON or YAML (e.g. \`kubectl create -f\` or \`kubectl apply -f\` with a manifest)`,
       );
     const obj = message(raw ?? Buffer.alloc(0), schema, kind);
+    if (kind === 'DeleteOptions') return { apiVersion, kind, ...obj };
     return { apiVersion, kind, ...obj, metadata: obj.metadata ?? {} };
   } catch (e) {
     if (e instanceof ApiError) throw e;

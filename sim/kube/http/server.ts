@@ -9,9 +9,9 @@ import { parseAllDocuments } from 'yaml';
 import { ApiError, errors } from '../../../controller/runtime/api-error.js';
 import type { DeleteOptions, KubeObject, WatchEvent } from '../../../controller/runtime/kube-object.js';
 import type { Clock } from '../../core/clock.js';
-import { contentTypeToPatchType } from '../patch.js';
+import { applyPatch, contentTypeToPatchType } from '../patch.js';
 import { apiVersionOf, type ResourceType } from '../resource-type.js';
-import type { FieldValidation, ObjectStore, WatchHandle } from '../store.js';
+import type { FieldValidation, ObjectStore, WatchHandle, WriteOptions } from '../store.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } from './discovery.js';
 import { openApiV3GroupVersion, openApiV3Root } from './openapi.js';
 import { decodeProtobufObject, PROTOBUF } from './protobuf.js';
@@ -30,6 +30,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Watches without timeoutSeconds close after this long (default 30 min), as kube-apiserver does. */
   defaultWatchTimeoutMs?: number;
+  /** How long an ended watch may take to flush before its connection is dropped (default 5 s). */
+  watchFlushGraceMs?: number;
   /** One line per request, when set. */
   log?: (line: string) => void;
 }
@@ -114,7 +116,12 @@ export class ApiServer {
       case '/openapi/v3':
         return this.json(res, 200, openApiV3Root(registry));
     }
-    const seg = path.split('/').slice(1).map(decodeURIComponent);
+    let seg: string[];
+    try {
+      seg = path.split('/').slice(1).map(decodeURIComponent);
+    } catch {
+      throw errors.badRequest(`malformed percent-encoding in the path ${JSON.stringify(path)}`);
+    }
     if (seg[0] === 'openapi' && seg[1] === 'v3' && seg.length >= 4) {
       const doc = seg[2] === 'api' ? openApiV3GroupVersion(registry, '', seg[3]) : openApiV3GroupVersion(registry, seg[3], seg[4] ?? '');
       if (!doc) throw notFoundPath(path);
@@ -148,6 +155,7 @@ export class ApiServer {
     const warnings: string[] = [];
     const write = { dryRun: q.get('dryRun') === 'All', fieldValidation: fieldValidation(q), warnings };
     const sub = r.subresource === 'status' ? ('status' as const) : undefined;
+    if (r.subresource === 'scale' && r.name !== undefined) return this.scale(req, res, rt, r, method, write);
     switch (method) {
       case 'GET': {
         if (r.name !== undefined) {
@@ -223,12 +231,44 @@ export class ApiServer {
     }
   }
 
+  /**
+   * The scale subresource (Deployments, StatefulSets, ReplicaSets): an autoscaling/v1 Scale view
+   * of spec.replicas, what `kubectl scale` and autoscalers read and write.
+   */
+  private async scale(req: http.IncomingMessage, res: http.ServerResponse, rt: ResourceType, r: Route, method: string, write: WriteOptions): Promise<void> {
+    const store = this.opts.store;
+    const name = r.name!;
+    const current = store.get(rt, r.namespace, name);
+    let wanted: unknown;
+    if (method === 'GET') return this.json(res, 200, toScale(current));
+    if (method === 'PUT') wanted = await this.body(req);
+    else if (method === 'PATCH') {
+      const type = contentTypeToPatchType(req.headers['content-type'] ?? '');
+      if (type === undefined || type === 'apply') throw errors.unsupportedMediaType(`unsupported patch content type for ${rt.plural}/scale`);
+      wanted = applyPatch(type, toScale(current), await this.body(req), { kind: 'Scale', isCustomResource: false });
+    } else throw errors.methodNotAllowed(`${method} is not supported on ${rt.plural}/scale`);
+    const scale = wanted as { kind?: string; metadata?: { resourceVersion?: string }; spec?: { replicas?: unknown } } | null;
+    if (scale === null || typeof scale !== 'object' || Array.isArray(scale)) throw errors.badRequest('the request body must be a Scale object');
+    if (scale.kind !== undefined && scale.kind !== 'Scale') throw errors.badRequest(`the kind in the data (${scale.kind}) does not match the expected kind (Scale)`);
+    const replicas = scale.spec?.replicas ?? 0;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0 || replicas > 2 ** 31 - 1)
+      throw errors.invalid('Scale', 'autoscaling', name, [{ reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` }]);
+    const rv = scale.metadata?.resourceVersion;
+    if (rv && rv !== current.metadata.resourceVersion)
+      throw errors.conflict(rt.plural, rt.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+    const updated = store.patch(rt, r.namespace, name, 'merge', { metadata: { resourceVersion: current.metadata.resourceVersion }, spec: { replicas } }, write);
+    return this.json(res, 200, toScale(updated));
+  }
+
   // ------------------------------------------------------------------ watch streams
 
   private watch(req: http.IncomingMessage, res: http.ServerResponse, rt: ResourceType, r: Route, q: Query): void {
     const store = this.opts.store;
     const asTable = wantsTable(req);
     const include = includeObject(q);
+    // Parameters first: a bad one is a plain 400, before any stream or store-side watcher exists.
+    const timeoutMs = q.has('timeoutSeconds') ? intParam(q, 'timeoutSeconds') * 1000 : (this.opts.defaultWatchTimeoutMs ?? 30 * 60_000);
+    const allowBookmarks = q.get('allowWatchBookmarks') === 'true';
     let sentColumns = false;
     const encode = (e: WatchEvent): string => {
       let object: unknown = e.object;
@@ -241,8 +281,7 @@ export class ApiServer {
       }
       return `${JSON.stringify({ type: e.type, object })}\n`;
     };
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
-    res.flushHeaders();
+    const streamHeaders = { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' };
 
     let handle: WatchHandle | undefined;
     let ended = false;
@@ -253,19 +292,19 @@ export class ApiServer {
       for (const t of timers) clearTimeout(t), clearInterval(t);
       handle?.stop();
       this.watches.delete(entry);
+      if (res.destroyed) return;
       if (err) res.write(`${JSON.stringify({ type: 'ERROR', object: err.toStatus() })}\n`);
       res.end();
       // A client that stopped reading never lets the end flush: drop its connection rather than
       // keep the buffered events (and the socket) forever.
-      if (!res.writableFinished && !res.destroyed) {
-        const t = setTimeout(() => res.destroy(), WATCH_FLUSH_GRACE_MS);
+      if (!res.writableFinished) {
+        const t = setTimeout(() => res.destroy(), this.opts.watchFlushGraceMs ?? WATCH_FLUSH_GRACE_MS);
         t.unref();
         res.once('finish', () => clearTimeout(t));
         res.once('close', () => clearTimeout(t));
       }
     };
     const entry = { end: () => end() };
-    this.watches.add(entry);
     try {
       handle = store.watch(
         rt,
@@ -274,31 +313,37 @@ export class ApiServer {
           labelSelector: q.get('labelSelector') ?? undefined,
           fieldSelector: q.get('fieldSelector') ?? undefined,
           resourceVersion: q.get('resourceVersion') ?? undefined,
-          allowBookmarks: q.get('allowWatchBookmarks') === 'true',
+          allowBookmarks,
         },
         {
           // Returning false pauses delivery until the socket drains: a slow reader never blocks
-          // writers, and if it falls out of the retained window it is closed with 410.
+          // writers, and once it falls out of the retained window the store closes it (410).
           event: (e) => (ended ? false : res.write(encode(e))),
           closed: (err) => end(err),
         },
       );
     } catch (e) {
-      // Errors at watch start (e.g. 410 for a too old resourceVersion) travel in the stream.
-      end(e instanceof ApiError ? e : errors.internal(String(e)));
+      // As kube-apiserver: a too old resourceVersion is an ERROR event in a 200 stream (clients
+      // relist on it); anything else (a malformed resourceVersion or selector) is a plain error.
+      if (!(e instanceof ApiError) || e.code !== 410) throw e;
+      res.writeHead(200, streamHeaders);
+      res.end(`${JSON.stringify({ type: 'ERROR', object: e.toStatus() })}\n`);
       return;
     }
+    // Events are delivered asynchronously (the store defers them), so the headers go first.
+    res.writeHead(200, streamHeaders);
+    res.flushHeaders();
+    this.watches.add(entry);
     res.on('drain', () => handle?.resume());
     // The client went away (socket closed or destroyed): stop the store-side watcher at once.
     req.on('close', () => end());
     res.on('close', () => end());
     res.on('error', () => end());
-    if (q.get('allowWatchBookmarks') === 'true') {
+    if (allowBookmarks) {
       const h = handle;
       timers.push(setInterval(() => h.bookmark(), this.opts.bookmarkIntervalMs ?? 10_000));
     }
-    const timeout = q.has('timeoutSeconds') ? intParam(q, 'timeoutSeconds') * 1000 : (this.opts.defaultWatchTimeoutMs ?? 30 * 60_000);
-    timers.push(setTimeout(() => end(), timeout));
+    timers.push(setTimeout(() => end(), Math.max(0, timeoutMs)));
   }
 
   // ------------------------------------------------------------------ bodies and responses
@@ -521,6 +566,32 @@ export function jsonErrorOffset(text: string): number {
     if (typeof pos === 'number') return Math.min(pos, text.length);
     throw pos;
   }
+}
+
+function toScale(o: KubeObject): object {
+  const spec = (o.spec ?? {}) as { replicas?: number; selector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } };
+  const m = o.metadata;
+  return {
+    apiVersion: 'autoscaling/v1',
+    kind: 'Scale',
+    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+    spec: { replicas: spec.replicas ?? 1 },
+    status: { replicas: ((o.status ?? {}) as { replicas?: number }).replicas ?? 0, selector: selectorString(spec.selector) },
+  };
+}
+
+/** A metav1.LabelSelector as the string form (`a=b,c in (d,e)`), as Scale.status.selector. */
+function selectorString(sel: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined): string {
+  if (!sel) return '';
+  const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of sel.matchExpressions ?? []) {
+    const values = (e.values ?? []).join(',');
+    if (e.operator === 'In') parts.push(`${e.key} in (${values})`);
+    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${values})`);
+    else if (e.operator === 'Exists') parts.push(e.key);
+    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+  }
+  return parts.join(',');
 }
 
 function wantsTable(req: http.IncomingMessage): boolean {
