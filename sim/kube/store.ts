@@ -526,8 +526,9 @@ export class ObjectStore {
     let specSame: boolean | undefined;
     if (subresource === 'status') {
       if (!hasStatus(rt)) throw errors.notFound(rt.plural, rt.group, `${meta.name}/status`);
-      // /status takes nothing but status from the request.
-      next = { ...deepClone(old), status: obj.status } as KubeObject;
+      // /status takes nothing but status from the request. The rest is shared with the stored
+      // version (stored objects are immutable); metadata is copied because commit stamps it.
+      next = { ...old, metadata: { ...old.metadata }, status: obj.status } as KubeObject;
       if (obj.status === undefined) delete next.status;
       if (rt.crd) next = this.admit(rt, next, { ...opts, fieldValidation: opts.fieldValidation ?? 'Ignore' }, 'update');
     } else {
@@ -535,7 +536,7 @@ export class ObjectStore {
       // The main resource ignores status when a status subresource exists.
       if (hasStatus(rt)) {
         if (old.status === undefined) delete next.status;
-        else next.status = deepClone(old.status);
+        else next.status = old.status; // shared: stored objects are never mutated
       }
       const m = next.metadata;
       const om = old.metadata;
@@ -562,7 +563,7 @@ export class ObjectStore {
       next = this.admit(rt, next, opts, 'update');
       // A custom resource without a status subresource bumps generation on any change outside
       // metadata, status included (customResourceStrategy.PrepareForUpdate).
-      specSame = deepEqual(specOf(old), specOf(next)) && (!rt.crd || hasStatus(rt) || deepEqual(old.status, next.status));
+      specSame = sameSpec(old, next) && (!rt.crd || hasStatus(rt) || deepEqual(old.status, next.status));
       if (!specSame) {
         if (rt.kind === 'Pod' && rt.group === '') checkPodUpdate(old, next);
         next.metadata.generation = (om.generation ?? 1) + 1;
@@ -570,7 +571,7 @@ export class ObjectStore {
     }
     next.metadata.resourceVersion = old.metadata.resourceVersion;
     // A write that changes nothing is not a write: no new resourceVersion, no watch event.
-    if ((specSame ?? deepEqual(specOf(old), specOf(next))) && deepEqual(old.metadata, next.metadata) && deepEqual(old.status, next.status)) return old;
+    if ((specSame ?? sameSpec(old, next)) && deepEqual(old.metadata, next.metadata) && deepEqual(old.status, next.status)) return old;
     if (opts.dryRun) return next;
     if (this.deletesOnUpdate(rt, old, next)) return this.remove(ks, key, next, old);
     const stored = this.commit(ks, key, next, 'MODIFIED', old);
@@ -721,8 +722,11 @@ export class ObjectStore {
       }
     }
     for (const { path, byValue } of ks.fieldIndexes) addTo(byValue, fieldAt(obj, path), key);
-    const dep = depKey(ks, key);
-    for (const ref of obj.metadata.ownerReferences ?? []) addTo(this.dependents, ref.uid, dep);
+    const refs = obj.metadata.ownerReferences;
+    if (refs?.length) {
+      const dep = depKey(ks, key);
+      for (const ref of refs) addTo(this.dependents, ref.uid, dep);
+    }
   }
 
   private unindex(ks: KindState, key: string, obj: KubeObject): void {
@@ -736,8 +740,11 @@ export class ObjectStore {
       }
     }
     for (const { path, byValue } of ks.fieldIndexes) removeFrom(byValue, fieldAt(obj, path), key);
-    const dep = depKey(ks, key);
-    for (const ref of obj.metadata.ownerReferences ?? []) removeFrom(this.dependents, ref.uid, dep);
+    const refs = obj.metadata.ownerReferences;
+    if (refs?.length) {
+      const dep = depKey(ks, key);
+      for (const ref of refs) removeFrom(this.dependents, ref.uid, dep);
+    }
   }
 
   /** Index changes only: most updates touch status or one label, and the big sets (every pod
@@ -1239,11 +1246,17 @@ function fieldAt(obj: KubeObject, path: string[]): string {
   return cur === undefined || cur === null ? '' : String(cur);
 }
 
-/** Everything but metadata and status: what bumps metadata.generation. */
-function specOf(obj: KubeObject): Obj {
-  const out: Obj = {};
-  for (const k in obj) if (k !== 'metadata' && k !== 'status' && k !== 'apiVersion' && k !== 'kind') out[k] = obj[k];
-  return out;
+/** Whether everything but metadata and status (what bumps metadata.generation) is unchanged. */
+function sameSpec(a: KubeObject, b: KubeObject): boolean {
+  let na = 0;
+  for (const k in a) {
+    if (k === 'metadata' || k === 'status' || k === 'apiVersion' || k === 'kind' || a[k] === undefined) continue;
+    na++;
+    if (!deepEqual(a[k], b[k])) return false;
+  }
+  let nb = 0;
+  for (const k in b) if (k !== 'metadata' && k !== 'status' && k !== 'apiVersion' && k !== 'kind' && b[k] !== undefined) nb++;
+  return na === nb;
 }
 
 function stripOwner(o: KubeObject, uid: string): void {
