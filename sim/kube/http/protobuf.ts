@@ -9,218 +9,155 @@
 // k8s.io/api and k8s.io/apimachinery generated.proto. The Go structs are proto2 with non-pointer
 // fields, so zero values ("" / 0 / false / empty messages) are on the wire even where the JSON
 // form omits them; fields marked `keep` are not omitempty in JSON (or are pointers: set means set).
+//
+// protobufjs does the wire decoding (from the reflection schema below); this module only turns
+// the decoded messages into the JSON form the rest of raysim stores, applying those rules.
 
+import protobuf from 'protobufjs';
+import type { IField, IMapField, Message } from 'protobufjs';
 import { ApiError, errors } from '../../../controller/runtime/api-error.js';
 
-type Scalar = 'string' | 'bytes' | 'int' | 'bool';
-interface Field {
-  name: string;
-  type: Scalar | Schema;
-  repeated?: boolean;
-  /** map<string, T>: entries are messages {key=1, value=2}. */
-  map?: boolean;
-  /** Keep zero values (the JSON field has no omitempty, or is a pointer). */
-  keep?: boolean;
-  /** Read and drop (managedFields, status): the server owns these. */
-  ignore?: boolean;
-  /** metav1.Time: {seconds=1, nanos=2} -> RFC 3339. */
-  time?: boolean;
+// ---------------------------------------------------------------------------------------------
+// Schema: protobufjs JSON descriptors, one message per Go type, fields named as in JSON.
+
+/**
+ * raysim's own annotations, carried as protobufjs field options and read back by toJson:
+ * `keep`: keep zero values (the JSON field has no omitempty, or is a pointer);
+ * `ignore`: read and drop (managedFields, status: the server owns these). Ignored fields are
+ * declared as `bytes` so protobufjs skips over them without looking inside.
+ */
+interface Annotations {
+  keep?: true;
+  ignore?: true;
 }
-interface Schema {
-  [field: number]: Field;
-}
+const KEEP: Annotations = { keep: true };
+const IGNORE: Annotations = { ignore: true };
 
-const str = (name: string, keep = false): Field => ({ name, type: 'string', keep });
-const strs = (name: string, keep = false): Field => ({ name, type: 'string', repeated: true, keep });
-const strMap = (name: string): Field => ({ name, type: 'string', map: true });
-const ptrBool = (name: string): Field => ({ name, type: 'bool', keep: true });
+const one = (id: number, type: string, options?: Annotations): IField => ({ id, type, ...(options && { options }) });
+const many = (id: number, type: string, options?: Annotations): IField => ({ id, type, rule: 'repeated', ...(options && { options }) });
+const strMap = (id: number, type: 'string' | 'bytes' = 'string'): IMapField => ({ id, keyType: 'string', type });
 
-const TIME: Schema = { 1: { name: 'seconds', type: 'int' }, 2: { name: 'nanos', type: 'int' } };
-const OWNER_REF: Schema = {
-  5: str('apiVersion', true),
-  1: str('kind', true),
-  3: str('name', true),
-  4: str('uid', true),
-  6: ptrBool('controller'),
-  7: ptrBool('blockOwnerDeletion'),
-};
-const OBJECT_META: Schema = {
-  1: str('name'),
-  2: str('generateName'),
-  3: str('namespace'),
-  4: str('selfLink'),
-  5: str('uid'),
-  6: str('resourceVersion'),
-  7: { name: 'generation', type: 'int' },
-  8: { name: 'creationTimestamp', type: TIME, time: true },
-  9: { name: 'deletionTimestamp', type: TIME, time: true },
-  10: { name: 'deletionGracePeriodSeconds', type: 'int', keep: true },
-  11: strMap('labels'),
-  12: strMap('annotations'),
-  13: { name: 'ownerReferences', type: OWNER_REF, repeated: true },
-  14: strs('finalizers'),
-  17: { name: 'managedFields', type: {}, repeated: true, ignore: true },
-};
-const META: Field = { name: 'metadata', type: OBJECT_META };
-const OBJECT_REF: Schema = { 1: str('kind'), 2: str('namespace'), 3: str('name'), 4: str('uid'), 5: str('apiVersion'), 6: str('resourceVersion'), 7: str('fieldPath') };
-const POLICY_RULE: Schema = { 1: strs('verbs', true), 2: strs('apiGroups'), 3: strs('resources'), 4: strs('resourceNames'), 5: strs('nonResourceURLs') };
-const SUBJECT: Schema = { 1: str('kind', true), 2: str('apiGroup'), 3: str('name', true), 4: str('namespace') };
-const ROLE_REF: Schema = { 1: str('apiGroup', true), 2: str('kind', true), 3: str('name', true) };
-const LABEL_SELECTOR: Schema = {
-  1: strMap('matchLabels'),
-  2: { name: 'matchExpressions', type: { 1: str('key', true), 2: str('operator', true), 3: strs('values') }, repeated: true },
-};
+const SCHEMA: Record<string, Record<string, IField>> = {
+  // k8s.io/apimachinery/pkg/runtime: the envelope around every object.
+  Unknown: { typeMeta: one(1, 'TypeMeta'), raw: one(2, 'bytes'), contentEncoding: one(3, 'string'), contentType: one(4, 'string') },
+  TypeMeta: { apiVersion: one(1, 'string'), kind: one(2, 'string') },
 
-const DELETE_OPTIONS: Schema = {
-  1: { name: 'gracePeriodSeconds', type: 'int', keep: true },
-  2: { name: 'preconditions', type: { 1: str('uid', true), 2: str('resourceVersion', true) }, keep: true },
-  3: ptrBool('orphanDependents'),
-  4: str('propagationPolicy', true),
-  5: strs('dryRun'),
-  6: ptrBool('ignoreStoreReadErrorWithClusterBreakingPotential'),
-};
-
-/** By "apiVersion/kind". */
-const KINDS: Record<string, Schema> = {
-  // The body of a DELETE from a typed client.
-  'meta.k8s.io/v1/DeleteOptions': DELETE_OPTIONS,
-  'v1/DeleteOptions': DELETE_OPTIONS,
-  'v1/Namespace': { 1: META, 2: { name: 'spec', type: { 1: strs('finalizers') } }, 3: { name: 'status', type: {}, ignore: true } },
-  'v1/ConfigMap': { 1: META, 2: strMap('data'), 3: { name: 'binaryData', type: 'bytes', map: true }, 4: ptrBool('immutable') },
-  'v1/Secret': { 1: META, 2: { name: 'data', type: 'bytes', map: true }, 3: str('type'), 4: strMap('stringData'), 5: ptrBool('immutable') },
-  'v1/ServiceAccount': {
-    1: META,
-    2: { name: 'secrets', type: OBJECT_REF, repeated: true },
-    3: { name: 'imagePullSecrets', type: { 1: str('name') }, repeated: true },
-    4: ptrBool('automountServiceAccountToken'),
+  // k8s.io/apimachinery/pkg/apis/meta/v1
+  /** metav1.Time: a message on the wire, an RFC 3339 string in JSON (see toJson). */
+  Time: { seconds: one(1, 'int64'), nanos: one(2, 'int32') },
+  ObjectMeta: {
+    name: one(1, 'string'),
+    generateName: one(2, 'string'),
+    namespace: one(3, 'string'),
+    selfLink: one(4, 'string'),
+    uid: one(5, 'string'),
+    resourceVersion: one(6, 'string'),
+    generation: one(7, 'int64'),
+    creationTimestamp: one(8, 'Time'),
+    deletionTimestamp: one(9, 'Time'),
+    deletionGracePeriodSeconds: one(10, 'int64', KEEP),
+    labels: strMap(11),
+    annotations: strMap(12),
+    ownerReferences: many(13, 'OwnerReference'),
+    finalizers: many(14, 'string'),
+    managedFields: many(17, 'bytes', IGNORE),
   },
-  'scheduling.k8s.io/v1/PriorityClass': { 1: META, 2: { name: 'value', type: 'int', keep: true }, 3: { name: 'globalDefault', type: 'bool' }, 4: str('description'), 5: str('preemptionPolicy', true) },
-  'rbac.authorization.k8s.io/v1/Role': { 1: META, 2: { name: 'rules', type: POLICY_RULE, repeated: true, keep: true } },
-  'rbac.authorization.k8s.io/v1/ClusterRole': {
-    1: META,
-    2: { name: 'rules', type: POLICY_RULE, repeated: true, keep: true },
-    3: { name: 'aggregationRule', type: { 1: { name: 'clusterRoleSelectors', type: LABEL_SELECTOR, repeated: true } } },
+  OwnerReference: {
+    apiVersion: one(5, 'string', KEEP),
+    kind: one(1, 'string', KEEP),
+    name: one(3, 'string', KEEP),
+    uid: one(4, 'string', KEEP),
+    controller: one(6, 'bool', KEEP),
+    blockOwnerDeletion: one(7, 'bool', KEEP),
   },
-  'rbac.authorization.k8s.io/v1/RoleBinding': { 1: META, 2: { name: 'subjects', type: SUBJECT, repeated: true }, 3: { name: 'roleRef', type: ROLE_REF, keep: true } },
-  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': { 1: META, 2: { name: 'subjects', type: SUBJECT, repeated: true }, 3: { name: 'roleRef', type: ROLE_REF, keep: true } },
+  LabelSelector: { matchLabels: strMap(1), matchExpressions: many(2, 'LabelSelectorRequirement') },
+  LabelSelectorRequirement: { key: one(1, 'string', KEEP), operator: one(2, 'string', KEEP), values: many(3, 'string') },
+  /** The body of a DELETE from a typed client. */
+  DeleteOptions: {
+    gracePeriodSeconds: one(1, 'int64', KEEP),
+    preconditions: one(2, 'Preconditions', KEEP),
+    orphanDependents: one(3, 'bool', KEEP),
+    propagationPolicy: one(4, 'string', KEEP),
+    dryRun: many(5, 'string'),
+    ignoreStoreReadErrorWithClusterBreakingPotential: one(6, 'bool', KEEP),
+  },
+  Preconditions: { uid: one(1, 'string', KEEP), resourceVersion: one(2, 'string', KEEP) },
+
+  // k8s.io/api/core/v1
+  Namespace: { metadata: one(1, 'ObjectMeta'), spec: one(2, 'NamespaceSpec'), status: one(3, 'bytes', IGNORE) },
+  NamespaceSpec: { finalizers: many(1, 'string') },
+  ConfigMap: { metadata: one(1, 'ObjectMeta'), data: strMap(2), binaryData: strMap(3, 'bytes'), immutable: one(4, 'bool', KEEP) },
+  Secret: { metadata: one(1, 'ObjectMeta'), data: strMap(2, 'bytes'), type: one(3, 'string'), stringData: strMap(4), immutable: one(5, 'bool', KEEP) },
+  ServiceAccount: {
+    metadata: one(1, 'ObjectMeta'),
+    secrets: many(2, 'ObjectReference'),
+    imagePullSecrets: many(3, 'LocalObjectReference'),
+    automountServiceAccountToken: one(4, 'bool', KEEP),
+  },
+  ObjectReference: {
+    kind: one(1, 'string'),
+    namespace: one(2, 'string'),
+    name: one(3, 'string'),
+    uid: one(4, 'string'),
+    apiVersion: one(5, 'string'),
+    resourceVersion: one(6, 'string'),
+    fieldPath: one(7, 'string'),
+  },
+  LocalObjectReference: { name: one(1, 'string') },
+
+  // k8s.io/api/scheduling/v1
+  PriorityClass: {
+    metadata: one(1, 'ObjectMeta'),
+    value: one(2, 'int32', KEEP),
+    globalDefault: one(3, 'bool'),
+    description: one(4, 'string'),
+    preemptionPolicy: one(5, 'string', KEEP),
+  },
+
+  // k8s.io/api/rbac/v1
+  Role: { metadata: one(1, 'ObjectMeta'), rules: many(2, 'PolicyRule', KEEP) },
+  ClusterRole: { metadata: one(1, 'ObjectMeta'), rules: many(2, 'PolicyRule', KEEP), aggregationRule: one(3, 'AggregationRule') },
+  RoleBinding: { metadata: one(1, 'ObjectMeta'), subjects: many(2, 'Subject'), roleRef: one(3, 'RoleRef', KEEP) },
+  ClusterRoleBinding: { metadata: one(1, 'ObjectMeta'), subjects: many(2, 'Subject'), roleRef: one(3, 'RoleRef', KEEP) },
+  PolicyRule: { verbs: many(1, 'string', KEEP), apiGroups: many(2, 'string'), resources: many(3, 'string'), resourceNames: many(4, 'string'), nonResourceURLs: many(5, 'string') },
+  AggregationRule: { clusterRoleSelectors: many(1, 'LabelSelector') },
+  Subject: { kind: one(1, 'string', KEEP), apiGroup: one(2, 'string'), name: one(3, 'string', KEEP), namespace: one(4, 'string') },
+  RoleRef: { apiGroup: one(1, 'string', KEEP), kind: one(2, 'string', KEEP), name: one(3, 'string', KEEP) },
 };
+
+/** The message type of each kind raysim decodes, by "apiVersion/kind". */
+const KINDS: Record<string, string> = {
+  'meta.k8s.io/v1/DeleteOptions': 'DeleteOptions',
+  'v1/DeleteOptions': 'DeleteOptions',
+  'v1/Namespace': 'Namespace',
+  'v1/ConfigMap': 'ConfigMap',
+  'v1/Secret': 'Secret',
+  'v1/ServiceAccount': 'ServiceAccount',
+  'scheduling.k8s.io/v1/PriorityClass': 'PriorityClass',
+  'rbac.authorization.k8s.io/v1/Role': 'Role',
+  'rbac.authorization.k8s.io/v1/ClusterRole': 'ClusterRole',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'RoleBinding',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'ClusterRoleBinding',
+};
+
+// Each type is declared proto2 (JSON descriptors default to proto3, where a zero value on the
+// wire reads as "absent"): proto2 gives every singular field presence, so a decoded message has
+// an own property for each field that was on the wire, zero or not, which is what the keep / omit
+// rules below need. resolveAll() makes a typo in a type name fail at load time.
+const root = protobuf.Root.fromJSON({
+  nested: Object.fromEntries(Object.entries(SCHEMA).map(([name, fields]) => [name, { edition: 'proto2', fields }])),
+}).resolveAll();
+const ENVELOPE = root.lookupType('Unknown');
+
+// ---------------------------------------------------------------------------------------------
+// Decode
 
 const MAGIC = Buffer.from('k8s\0', 'binary');
 
 class DecodeError extends Error {}
 
-class Reader {
-  pos: number;
-  constructor(
-    readonly buf: Buffer,
-    start = 0,
-    readonly end = buf.length,
-  ) {
-    this.pos = start;
-  }
-
-  get done(): boolean {
-    return this.pos >= this.end;
-  }
-
-  varint(): number {
-    let result = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) throw new DecodeError('truncated varint');
-      const b = this.buf[this.pos++];
-      result += (b & 0x7f) * mul;
-      mul *= 128;
-      if ((b & 0x80) === 0) return result >= 2 ** 63 ? result - 2 ** 64 : result; // two's complement negatives
-    }
-    throw new DecodeError('varint longer than 10 bytes');
-  }
-
-  bytes(): Buffer {
-    const n = this.varint();
-    if (n < 0 || this.pos + n > this.end) throw new DecodeError('length-delimited field runs past the end of its message');
-    const out = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return out;
-  }
-
-  skip(wire: number): void {
-    if (wire === 0) this.varint();
-    else if (wire === 1) this.pos += 8;
-    else if (wire === 2) this.bytes();
-    else if (wire === 5) this.pos += 4;
-    else throw new DecodeError(`unsupported wire type ${wire}`);
-    if (this.pos > this.end) throw new DecodeError('field runs past the end of its message');
-  }
-}
-
 function isZero(v: unknown): boolean {
   return v === '' || v === 0 || v === false || (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0);
-}
-
-function scalar(r: Reader, wire: number, type: Scalar, path: string): unknown {
-  const want = type === 'int' || type === 'bool' ? 0 : 2;
-  if (wire !== want) throw new DecodeError(`${path}: wire type ${wire}, expected ${want}`);
-  switch (type) {
-    case 'string':
-      return r.bytes().toString('utf8');
-    case 'bytes':
-      return r.bytes().toString('base64');
-    case 'int':
-      return r.varint();
-    case 'bool':
-      return r.varint() !== 0;
-  }
-}
-
-function message(buf: Buffer, schema: Schema, path: string): Record<string, unknown> {
-  const r = new Reader(buf);
-  const out: Record<string, unknown> = {};
-  while (!r.done) {
-    const tag = r.varint();
-    const no = Math.floor(tag / 8);
-    const wire = tag & 7;
-    const f = schema[no];
-    if (!f) {
-      // A field raysim has no schema for: fine when it holds its zero value (proto2 puts every
-      // non-pointer field on the wire), an error otherwise, so no data is silently dropped.
-      const zero = wire === 0 ? r.varint() === 0 : wire === 2 ? r.bytes().length === 0 : false;
-      if (!zero) throw new DecodeError(`${path}: field ${no} is not one raysim can decode`);
-      continue;
-    }
-    const here = `${path}.${f.name}`;
-    if (f.ignore) {
-      r.skip(wire);
-      continue;
-    }
-    let value: unknown;
-    if (f.map) {
-      if (wire !== 2) throw new DecodeError(`${here}: a map entry must be length-delimited`);
-      const entry = new Reader(r.bytes());
-      let key = '';
-      let v: unknown = '';
-      while (!entry.done) {
-        const t = entry.varint();
-        if (t === (1 << 3) + 2) key = entry.bytes().toString('utf8');
-        else if (t >> 3 === 2) v = typeof f.type === 'string' ? scalar(entry, t & 7, f.type, here) : message(entry.bytes(), f.type, here);
-        else entry.skip(t & 7);
-      }
-      const m = (out[f.name] ??= {}) as Record<string, unknown>;
-      m[key] = v;
-      continue;
-    }
-    if (typeof f.type === 'string') value = scalar(r, wire, f.type, here);
-    else {
-      if (wire !== 2) throw new DecodeError(`${here}: a message must be length-delimited`);
-      const sub = message(r.bytes(), f.type, here);
-      value = f.time ? rfc3339(sub) : sub;
-    }
-    if (f.repeated) ((out[f.name] ??= []) as unknown[]).push(value);
-    else if (value !== undefined && (f.keep || !isZero(value))) out[f.name] = value;
-  }
-  // Required-in-JSON fields the wire left out (e.g. an empty verbs list).
-  for (const f of Object.values(schema)) if (f.keep && f.repeated && out[f.name] === undefined) out[f.name] = [];
-  return out;
 }
 
 function rfc3339(t: Record<string, unknown>): string | undefined {
@@ -229,41 +166,104 @@ function rfc3339(t: Record<string, unknown>): string | undefined {
   return new Date(s * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/**
+ * A field the schema does not know (protobufjs keeps its raw bytes in `$unknowns` because the
+ * reader is told not to discard them): fine when it holds its zero value (proto2 puts every
+ * non-pointer field on the wire), an error otherwise, so no data is silently dropped. protobufjs
+ * also files a known field that arrived with the wrong wire type here: that is an error too.
+ */
+function checkUnknown(type: protobuf.Type, raw: Uint8Array, path: string): void {
+  const r = protobuf.Reader.create(raw);
+  const tag = r.uint32();
+  const no = tag >>> 3;
+  const wire = tag & 7;
+  const known = type.fieldsById[no];
+  if (known) {
+    // Scalars have their own wire type; strings, bytes, messages and map entries are length-delimited.
+    const want = (protobuf.types.basic as Record<string, number | undefined>)[known.type] ?? 2;
+    throw new DecodeError(`${path}.${known.name}: wire type ${wire}, expected ${want}`);
+  }
+  let zero = false;
+  if (wire === 0) {
+    const v = protobuf.util.LongBits.from(r.uint64());
+    zero = v.lo === 0 && v.hi === 0;
+  } else if (wire === 2) zero = r.bytes().length === 0;
+  if (!zero) throw new DecodeError(`${path}: field ${no} is not one raysim can decode`);
+}
+
+/** One decoded value in its JSON form: bytes as base64, int64 as a number, metav1.Time as RFC 3339. */
+function value(f: protobuf.Field, v: unknown, path: string): unknown {
+  const t = f.resolvedType;
+  if (t instanceof protobuf.Type) {
+    const obj = toJson(t, v as Message, path);
+    return t.name === 'Time' ? rfc3339(obj) : obj;
+  }
+  if (f.type === 'bytes') return Buffer.from(v as Uint8Array).toString('base64');
+  if (f.type === 'int64') return protobuf.util.LongBits.from(v as number | protobuf.Long).toNumber();
+  return v;
+}
+
+/** A decoded message in its JSON form, with zero values dropped unless the field is `keep`. */
+function toJson(type: protobuf.Type, msg: Message, path: string): Record<string, unknown> {
+  for (const raw of msg.$unknowns ?? []) checkUnknown(type, raw, path);
+  const fields = msg as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const f of type.fieldsArray) {
+    const { keep, ignore } = (f.options ?? {}) as Annotations;
+    if (ignore) continue;
+    const here = `${path}.${f.name}`;
+    const v = fields[f.name];
+    if (f.map) {
+      // Map values are kept as they are, empty strings included (`--from-literal=empty=`).
+      const entries = Object.entries(v as Record<string, unknown>);
+      if (entries.length) out[f.name] = Object.fromEntries(entries.map(([k, x]) => [k, value(f, x, here)]));
+    } else if (f.repeated) {
+      // Elements are kept as they are; a required-in-JSON list the wire left out (e.g. an empty
+      // verbs list) becomes [].
+      const list = v as unknown[];
+      if (list.length) out[f.name] = list.map((x) => value(f, x, here));
+      else if (keep) out[f.name] = [];
+    } else if (Object.hasOwn(fields, f.name)) {
+      // On the wire (otherwise only the prototype's default is there).
+      const x = value(f, v, here);
+      if (x !== undefined && (keep || !isZero(x))) out[f.name] = x;
+    }
+  }
+  return out;
+}
+
+/** runtime.Unknown as protobufjs decodes it; an absent field reads as its proto2 default. */
+interface Envelope {
+  typeMeta: { apiVersion: string; kind: string } | null;
+  /** A Buffer when on the wire, else the default: an empty array. */
+  raw: Uint8Array | number[];
+  contentEncoding: string;
+}
+
 export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
 /** Decode a `application/vnd.kubernetes.protobuf` request body into the object's JSON form. */
 export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
   if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw errors.badRequest('protobuf body does not start with the "k8s\\0" prefix');
   try {
-    const envelope = new Reader(body, 4);
-    let apiVersion = '';
-    let kind = '';
-    let raw: Buffer | undefined;
-    let encoding = '';
-    while (!envelope.done) {
-      const tag = envelope.varint();
-      const no = tag >> 3;
-      if (no === 1 && (tag & 7) === 2) {
-        const tm = new Reader(envelope.bytes());
-        while (!tm.done) {
-          const t = tm.varint();
-          if (t === (1 << 3) + 2) apiVersion = tm.bytes().toString('utf8');
-          else if (t === (2 << 3) + 2) kind = tm.bytes().toString('utf8');
-          else tm.skip(t & 7);
-        }
-      } else if (no === 2 && (tag & 7) === 2) raw = envelope.bytes();
-      else if (no === 3 && (tag & 7) === 2) encoding = envelope.bytes().toString('utf8');
-      else envelope.skip(tag & 7);
-    }
+    // Unknown fields of the envelope itself are of no interest: the default reader drops them.
+    const envelope = ENVELOPE.decode(body.subarray(4)) as Message & Envelope;
+    const apiVersion = envelope.typeMeta?.apiVersion ?? '';
+    const kind = envelope.typeMeta?.kind ?? '';
+    const encoding = envelope.contentEncoding;
     if (encoding) throw errors.unsupportedMediaType(`protobuf content encoding "${encoding}" is not supported`);
-    const schema = KINDS[`${apiVersion}/${kind}`];
-    if (!schema)
+    const typeName = KINDS[`${apiVersion}/${kind}`];
+    if (!typeName)
       throw errors.unsupportedMediaType(
         `raysim decodes protobuf request bodies only for ${[...new Set(Object.keys(KINDS).map((k) => k.slice(k.lastIndexOf('/') + 1)))]
           .filter((k) => k !== 'DeleteOptions')
           .join(', ')}; send ${kind || 'this object'} as JSON or YAML (e.g. \`kubectl create -f\` or \`kubectl apply -f\` with a manifest)`,
       );
-    const obj = message(raw ?? Buffer.alloc(0), schema, kind);
+    const type = root.lookupType(typeName);
+    // Keep the object's unknown fields, so toJson can refuse the ones that carry data.
+    const reader = protobuf.Reader.create(Buffer.from(envelope.raw));
+    reader.discardUnknown = false;
+    const obj = toJson(type, type.decode(reader), kind);
     if (kind === 'DeleteOptions') return { apiVersion, kind, ...obj };
     return { apiVersion, kind, ...obj, metadata: obj.metadata ?? {} };
   } catch (e) {
