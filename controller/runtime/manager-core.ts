@@ -26,6 +26,9 @@ export interface ManagerCoreOptions {
   recorderFor: (controller: string) => EventRecorder;
   /** Kinds to cache although no reconciler watches them (read-only lookups). */
   cacheKinds?: ResourceId[];
+  /** Watch only this namespace (every kind the operator caches is namespaced), like
+   * controller-runtime's Cache.DefaultNamespaces; unset: all namespaces. */
+  namespace?: string;
   informerBackoffInitialMs?: number;
   informerBackoffMaxMs?: number;
   onOutcome?: (o: ReconcileOutcome) => void;
@@ -95,6 +98,7 @@ export class ManagerCore {
           timerPriority: o.timerPriority,
           backoffInitialMs: o.informerBackoffInitialMs,
           backoffMaxMs: o.informerBackoffMaxMs,
+          namespace: o.namespace,
         });
         informers.set(k, inf);
         this.cache.set(inf);

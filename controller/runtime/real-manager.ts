@@ -38,6 +38,8 @@ export interface RealManagerOptions {
   syncTimeoutMs?: number;
   recorder?: (controller: string) => EventRecorder;
   cacheKinds?: ResourceId[];
+  /** Watch only this namespace (see ManagerCoreOptions.namespace). */
+  namespace?: string;
   onProgrammingError?: 'record' | 'throw';
   informerBackoffInitialMs?: number;
   informerBackoffMaxMs?: number;
@@ -87,6 +89,7 @@ export class RealManager implements Manager {
       },
       recorderFor,
       cacheKinds: opts.cacheKinds,
+      namespace: opts.namespace,
       informerBackoffInitialMs: opts.informerBackoffInitialMs,
       informerBackoffMaxMs: opts.informerBackoffMaxMs,
       onProgrammingError: opts.onProgrammingError,

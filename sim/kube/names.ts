@@ -1,8 +1,16 @@
 // Kubernetes object-name and ObjectMeta validation, as pure functions returning StatusCauses worded
-// exactly like the real API server (k8s.io/apimachinery/pkg/util/validation, .../api/validation and
-// .../util/validation/field). Also home of the field-error formatting helpers shared with schema.ts:
+// exactly like the real API server (k8s.io/apimachinery/pkg/api/validation and .../util/validation/field;
+// the string checks of .../util/validation come from controller/api/k8s-names.ts). Also home of the field-error formatting helpers shared with schema.ts:
 // a StatusCause's message is field.Error.ErrorBody(), e.g. `Invalid value: "Foo": <detail>`.
 
+import {
+  isDns1035Label,
+  isDns1123Label,
+  isDns1123Subdomain,
+  isQualifiedName,
+  isValidLabelValue,
+  memoiseGood,
+} from '../../controller/api/k8s-names.js';
 import type { StatusCause } from '../../controller/runtime/api-error.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -148,137 +156,30 @@ export function causeToString(c: StatusCause): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// String checks (k8s.io/apimachinery/pkg/util/validation), returning bare messages
+// String checks (k8s.io/apimachinery/pkg/util/validation), returning bare messages: they live in
+// controller/api/k8s-names.ts and are re-exported here for the rest of sim/kube.
 // ---------------------------------------------------------------------------------------------
+
+export {
+  DNS1035_LABEL_MAX_LENGTH,
+  DNS1123_LABEL_MAX_LENGTH,
+  DNS1123_SUBDOMAIN_MAX_LENGTH,
+  LABEL_VALUE_MAX_LENGTH,
+  isDns1035Label,
+  isDns1123Label,
+  isDns1123Subdomain,
+  isQualifiedName,
+  isValidLabelValue,
+  maxLenError,
+  regexError,
+} from '../../controller/api/k8s-names.js';
+
+export const TOTAL_ANNOTATION_SIZE_LIMIT_B = 256 * 1024;
 
 const byteLen = (s: string): number => Buffer.byteLength(s, 'utf8');
 
-export function maxLenError(length: number): string {
-  return `must be no more than ${length} characters`;
-}
-function maxLenBytesError(length: number): string {
-  return `must be no more than ${length} bytes`;
-}
-export function regexError(msg: string, re: string, ...examples: string[]): string {
-  if (examples.length === 0) return `${msg} (regex used for validation is '${re}')`;
-  msg += ' (e.g. ';
-  examples.forEach((e, i) => {
-    if (i > 0) msg += ' or ';
-    msg += `'${e}', `;
-  });
-  return msg + `regex used for validation is '${re}')`;
-}
-const EMPTY_ERROR = 'must be non-empty';
-
-const DNS1123_LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
-const DNS1123_LABEL_ERR = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character";
-const DNS1123_SUBDOMAIN_FMT = `${DNS1123_LABEL_FMT}(\\.${DNS1123_LABEL_FMT})*`;
-const DNS1123_SUBDOMAIN_ERR = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
-const DNS1035_LABEL_FMT = '[a-z]([-a-z0-9]*[a-z0-9])?';
-const DNS1035_LABEL_ERR = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character";
-export const DNS1123_LABEL_MAX_LENGTH = 63;
-export const DNS1123_SUBDOMAIN_MAX_LENGTH = 253;
-export const DNS1035_LABEL_MAX_LENGTH = 63;
-export const LABEL_VALUE_MAX_LENGTH = 63;
-export const TOTAL_ANNOTATION_SIZE_LIMIT_B = 256 * 1024;
-
-const dns1123LabelRe = new RegExp(`^${DNS1123_LABEL_FMT}$`);
-const dns1123SubdomainRe = new RegExp(`^${DNS1123_SUBDOMAIN_FMT}$`);
-const dns1035LabelRe = new RegExp(`^${DNS1035_LABEL_FMT}$`);
-
-/** validation.IsDNS1123Subdomain */
-export function isDns1123Subdomain(value: string): string[] {
-  const errs: string[] = [];
-  if (byteLen(value) > DNS1123_SUBDOMAIN_MAX_LENGTH) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
-  if (!dns1123SubdomainRe.test(value)) errs.push(regexError(DNS1123_SUBDOMAIN_ERR, DNS1123_SUBDOMAIN_FMT, 'example.com'));
-  return errs;
-}
-
-/** validation.IsDNS1123Label */
-export function isDns1123Label(value: string): string[] {
-  const errs: string[] = [];
-  if (byteLen(value) > DNS1123_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1123_LABEL_MAX_LENGTH));
-  if (!dns1123LabelRe.test(value)) {
-    if (dns1123SubdomainRe.test(value)) errs.push('must not contain dots');
-    else errs.push(regexError(DNS1123_LABEL_ERR, DNS1123_LABEL_FMT, 'my-name', '123-abc'));
-  }
-  return errs;
-}
-
-/** validation.IsDNS1035Label */
-export function isDns1035Label(value: string): string[] {
-  const errs: string[] = [];
-  if (byteLen(value) > DNS1035_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1035_LABEL_MAX_LENGTH));
-  if (!dns1035LabelRe.test(value)) errs.push(regexError(DNS1035_LABEL_ERR, DNS1035_LABEL_FMT, 'my-name', 'abc-123'));
-  return errs;
-}
-
-const LABEL_KEY_FMT = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
-const LABEL_KEY_ERR = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const labelKeyRe = new RegExp(`^${LABEL_KEY_FMT}$`);
-const LABEL_VALUE_FMT = `(${LABEL_KEY_FMT})?`;
-const LABEL_VALUE_ERR = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const labelValueRe = new RegExp(`^${LABEL_VALUE_FMT}$`);
-
-/** validation.IsQualifiedName (label keys, annotation keys, finalizer names). */
-// Label keys, label values and namespace names repeat on nearly every write, and validating them
-// with regexes was a measurable share of the store's write cost: remember the ones that passed.
-const GOOD_MEMO_LIMIT = 50_000;
-function memoGood(memo: Set<string>, value: string, check: (v: string) => string[]): string[] {
-  if (memo.has(value)) return [];
-  const errs = check(value);
-  if (errs.length === 0) {
-    if (memo.size >= GOOD_MEMO_LIMIT) memo.clear();
-    memo.add(value);
-  }
-  return errs;
-}
-const goodQualifiedNames = new Set<string>();
-const goodLabelValues = new Set<string>();
-const goodDns1123Labels = new Set<string>();
-
-export function isQualifiedName(value: string): string[] {
-  return memoGood(goodQualifiedNames, value, checkQualifiedName);
-}
-
-function checkQualifiedName(value: string): string[] {
-  const errs: string[] = [];
-  const parts = value.split('/');
-  let name: string;
-  switch (parts.length) {
-    case 1:
-      name = parts[0]!;
-      break;
-    case 2: {
-      const prefix = parts[0]!;
-      name = parts[1]!;
-      if (prefix.length === 0) errs.push('prefix part ' + EMPTY_ERROR);
-      else for (const m of isDns1123Subdomain(prefix)) errs.push('prefix part ' + m);
-      break;
-    }
-    default:
-      return [
-        'a valid label key ' + regexError(LABEL_KEY_ERR, LABEL_KEY_FMT, 'MyName', 'my.name', '123-abc') +
-          " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
-      ];
-  }
-  if (name.length === 0) errs.push('name part ' + EMPTY_ERROR);
-  else if (byteLen(name) > 63) errs.push('name part ' + maxLenBytesError(63));
-  if (!labelKeyRe.test(name)) errs.push('name part ' + regexError(LABEL_KEY_ERR, LABEL_KEY_FMT, 'MyName', 'my.name', '123-abc'));
-  return errs;
-}
-
-/** validation.IsValidLabelValue */
-export function isValidLabelValue(value: string): string[] {
-  return memoGood(goodLabelValues, value, checkLabelValue);
-}
-
-function checkLabelValue(value: string): string[] {
-  const errs: string[] = [];
-  if (byteLen(value) > LABEL_VALUE_MAX_LENGTH) errs.push(maxLenBytesError(LABEL_VALUE_MAX_LENGTH));
-  if (!labelValueRe.test(value)) errs.push(regexError(LABEL_VALUE_ERR, LABEL_VALUE_FMT, 'MyValue', 'my_value', '12345'));
-  return errs;
-}
+/** Namespace names repeat on nearly every write: remember the ones that passed. */
+const isNamespaceName = memoiseGood(isDns1123Label);
 
 /** content.IsPathSegmentName / IsPathSegmentPrefix (names of embedded resources). */
 export function isPathSegmentName(name: string, prefix = false): string[] {
@@ -481,7 +382,7 @@ export function validateObjectMeta(meta: unknown, opts: ObjectMetaValidationOpti
   const namespace = str(m.namespace);
   if (opts.namespaced) {
     if (namespace.length === 0) causes.push(fieldRequired(`${fp}.namespace`));
-    else for (const msg of memoGood(goodDns1123Labels, namespace, isDns1123Label)) causes.push(fieldInvalid(`${fp}.namespace`, namespace, msg));
+    else for (const msg of isNamespaceName(namespace)) causes.push(fieldInvalid(`${fp}.namespace`, namespace, msg));
   } else if (namespace.length > 0) {
     causes.push(fieldForbidden(`${fp}.namespace`, 'not allowed on this type'));
   }

@@ -1,5 +1,6 @@
 // Label selectors and field selectors, parsed and matched the way the Kubernetes API server does
-// (k8s.io/apimachinery/pkg/labels/selector.go, pkg/fields/selector.go, pkg/util/validation).
+// (k8s.io/apimachinery/pkg/labels/selector.go, pkg/fields/selector.go; key and value checks from
+// controller/api/k8s-names.ts).
 // Our own implementation of the same grammar, semantics and error messages.
 //
 // Label selector string grammar (`?labelSelector=`):
@@ -11,6 +12,7 @@
 // key, values of in/notin are de-duplicated and sorted. `!=`, `notin` and `!key` match objects that
 // lack the key. The set-based `>`/`<` (gt/lt) operators are not supported here and are rejected.
 
+import { isQualifiedName, isValidLabelValue } from '../../controller/api/k8s-names.js';
 import { errors } from '../../controller/runtime/api-error.js';
 import type { KubeObject } from '../../controller/runtime/kube-object.js';
 
@@ -54,62 +56,13 @@ export interface FieldRequirement {
 export type FieldSelector = readonly FieldRequirement[];
 
 // ---------------------------------------------------------------------------------------------
-// Validation (k8s.io/apimachinery/pkg/util/validation), with Kubernetes' wording
+// Validation: the string checks are controller/api/k8s-names.ts's
 
-const QUALIFIED_NAME_FMT = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
-const QUALIFIED_NAME_RE = new RegExp(`^${QUALIFIED_NAME_FMT}$`);
-const QUALIFIED_NAME_ERR = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const LABEL_VALUE_FMT = `(${QUALIFIED_NAME_FMT})?`;
-const LABEL_VALUE_RE = new RegExp(`^${LABEL_VALUE_FMT}$`);
-const LABEL_VALUE_ERR =
-  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const DNS1123_LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
-const DNS1123_SUBDOMAIN_FMT = `${DNS1123_LABEL_FMT}(\\.${DNS1123_LABEL_FMT})*`;
-const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_SUBDOMAIN_FMT}$`);
-const DNS1123_SUBDOMAIN_ERR =
-  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
+/** validation.IsQualifiedName: the selector parser reports key problems with the label checks' wording. */
+export const qualifiedNameErrors = (value: string): string[] => isQualifiedName(value);
 
-function regexError(msg: string, fmt: string, ...examples: string[]): string {
-  if (examples.length === 0) return `${msg} (regex used for validation is '${fmt}')`;
-  // Kubernetes renders "(e.g. 'A',  or 'B', ..." — the double space is theirs.
-  return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(' or ')}regex used for validation is '${fmt}')`;
-}
-const maxLenError = (n: number) => `must be no more than ${n} characters`;
-
-/** validation.IsQualifiedName: optional DNS-subdomain prefix + '/' + name (<= 63 chars). */
-export function qualifiedNameErrors(value: string): string[] {
-  const errs: string[] = [];
-  const parts = value.split('/');
-  let name: string;
-  if (parts.length === 1) {
-    name = parts[0]!;
-  } else if (parts.length === 2) {
-    const prefix = parts[0]!;
-    name = parts[1]!;
-    if (prefix.length === 0) {
-      errs.push('prefix part must be non-empty');
-    } else {
-      if (prefix.length > 253) errs.push(`prefix part ${maxLenError(253)}`);
-      if (!DNS1123_SUBDOMAIN_RE.test(prefix)) errs.push(`prefix part ${regexError(DNS1123_SUBDOMAIN_ERR, DNS1123_SUBDOMAIN_FMT, 'example.com')}`);
-    }
-  } else {
-    return [
-      `a qualified name ${regexError(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
-    ];
-  }
-  if (name.length === 0) errs.push('name part must be non-empty');
-  else if (name.length > 63) errs.push(`name part ${maxLenError(63)}`);
-  if (!QUALIFIED_NAME_RE.test(name)) errs.push(`name part ${regexError(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')}`);
-  return errs;
-}
-
-/** validation.IsValidLabelValue: empty, or <= 63 chars of the qualified-name shape. */
-export function labelValueErrors(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 63) errs.push(maxLenError(63));
-  if (!LABEL_VALUE_RE.test(value)) errs.push(regexError(LABEL_VALUE_ERR, LABEL_VALUE_FMT, 'MyValue', 'my_value', '12345'));
-  return errs;
-}
+/** validation.IsValidLabelValue. */
+export const labelValueErrors = (value: string): string[] => isValidLabelValue(value);
 
 /** field.Invalid(path, value, detail).Error(); Go's %q for strings, %#v for []string. */
 function invalid(path: string, value: string | readonly string[] | undefined, detail: string): string {
