@@ -10,6 +10,9 @@ import { createWallClockStore, wallClock } from './kube/create-store.js';
 import { ApiServer } from './kube/http/server.js';
 import { ManifestError, packageRoot } from './kube/manifests.js';
 import { runDemo } from './demo.js';
+import { HttpKubeClient } from '../controller/runtime/http-kube-client.js';
+import { createLogger, parseLogLevel } from '../controller/runtime/logger.js';
+import { OperatorSetupError, startOperator } from './operator.js';
 
 export const EXIT = { ok: 0, expectationsViolated: 1, invalidInput: 2, internalError: 3 } as const;
 
@@ -91,6 +94,39 @@ export function buildProgram(): Command {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+
+  program
+    .command('operator')
+    .description('Run the KubeRay-compatible controllers (RayCluster, RayJob, RayService, RayCronJob) against an API server')
+    .option('--kubeconfig <file>', 'kubeconfig to use (default: KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .option('-n, --namespace <ns>', 'watch only this namespace (default: all)')
+    .option('--leader-elect', 'hold a coordination.k8s.io Lease so only one replica reconciles')
+    .option('--lease-namespace <ns>', 'namespace of the leader-election Lease (default: --namespace or "default")')
+    .option('--batch-scheduler <name>', 'KubeRay batch scheduler: "default" or "volcano"')
+    .option('--dashboard-url <url>', 'send every cluster\'s Ray dashboard calls here (a port-forward or a test Ray head)')
+    .option('--no-install-crds', 'only check that the ray.io CRDs exist; do not install them')
+    .option('--log-level <level>', 'debug, info, warn or error', 'info')
+    .action(
+      async (o: { kubeconfig?: string; namespace?: string; leaderElect?: boolean; leaseNamespace?: string; batchScheduler?: string; dashboardUrl?: string; installCrds: boolean; logLevel: string }) => {
+        if (o.kubeconfig && !fs.existsSync(o.kubeconfig)) throw new CliError(`--kubeconfig ${o.kubeconfig}: no such file`);
+        let client: HttpKubeClient;
+        try {
+          client = HttpKubeClient.fromKubeconfig(o.kubeconfig);
+        } catch (e) {
+          throw new CliError(`cannot load the kubeconfig: ${(e as Error).message}`);
+        }
+        const logger = createLogger({ level: parseLogLevel(o.logLevel), format: 'text' });
+        let manager;
+        try {
+          manager = await startOperator({ client, namespace: o.namespace, leaderElect: o.leaderElect, leaseNamespace: o.leaseNamespace, batchScheduler: o.batchScheduler, dashboardUrl: o.dashboardUrl, installCrds: o.installCrds, logger });
+        } catch (e) {
+          if (e instanceof OperatorSetupError) throw new CliError(e.message);
+          if (e instanceof ApiError && e.code === 503) throw new CliError(`cannot reach the API server: ${e.message}`);
+          throw e;
+        }
+        manager.installSignalHandlers();
+      },
+    );
 
   program
     .command('demo')

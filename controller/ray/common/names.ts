@@ -31,14 +31,69 @@ export function serveServiceName(rayService: string): string {
   return `${rayService.slice(0, 63 - '-serve-svc'.length)}-serve-svc`;
 }
 
+/**
+ * KubeRay's PodName: `<prefix>-<nodeType>` (plus "-" for a generateName), the prefix cut to 50
+ * characters so that "-worker-" and the 5 generated characters still fit in 63, lower-cased.
+ */
+export function podName(prefix: string, nodeType: 'head' | 'worker', generate = true): string {
+  const name = `${prefix.slice(0, MAX_POD_NAME_PREFIX_LENGTH)}-${nodeType}`.toLowerCase();
+  return generate ? `${name}-` : name;
+}
+
+/** 63 - len("-worker-") - 5 generated characters. */
+export const MAX_POD_NAME_PREFIX_LENGTH = 50;
+
 /** generateName prefix of a head pod: `<cluster>-head-`. */
 export function headPodPrefix(cluster: string): string {
-  return `${cluster}-head-`;
+  return podName(cluster, 'head');
 }
 
 /** generateName prefix of a worker pod: `<cluster>-<group>-worker-`. */
 export function workerPodPrefix(cluster: string, group: string): string {
-  return `${cluster}-${group}-worker-`;
+  return podName(`${cluster}-${group}`, 'worker');
+}
+
+/**
+ * KubeRay's CheckName, for names of objects derived from a cluster name (service accounts, roles):
+ * keep the last 50 characters, and never start with a digit or punctuation ("r" replaces it).
+ */
+export function checkName(s: string): string {
+  let out = s.length > MAX_POD_NAME_PREFIX_LENGTH ? s.slice(s.length - MAX_POD_NAME_PREFIX_LENGTH) : s;
+  if (out.length > 0 && (/^[0-9]/.test(out) || /^[\p{P}]/u.test(out))) out = `r${out.slice(1)}`;
+  return out;
+}
+
+/** KubeRay's CheckLabel: a label value of at most 63 characters (the last 63) not starting with punctuation. */
+export function checkLabel(s: string): string {
+  let out = s.length > 63 ? s.slice(s.length - 63) : s;
+  if (out.length > 0 && /^[\p{P}]/u.test(out)) out = `r${out.slice(1)}`;
+  return out;
+}
+
+/** Value of the ray.io/identifier label: `<cluster>-head` / `<cluster>-worker`. */
+export function rayNodeIdentifier(cluster: string, nodeType: 'head' | 'worker'): string {
+  return checkLabel(`${cluster}-${nodeType}`);
+}
+
+/** The cluster DNS domain KubeRay assumes (CLUSTER_DOMAIN overrides it upstream). */
+export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
+
+/**
+ * The head service's fully qualified name, which workers join: `<svc>.<ns>.svc.cluster.local`.
+ * `service` is the head service name (headGroupSpec.headService.metadata.name when the user names it).
+ */
+export function headServiceFqdn(service: string, namespace: string, domain = DEFAULT_CLUSTER_DOMAIN): string {
+  return `${service}.${namespace}.svc.${domain}`;
+}
+
+/** RAY_IP, the first label of the FQDN (kept by KubeRay for backward compatibility). */
+export function rayIpFromFqdn(fqdn: string): string {
+  return fqdn.split('.')[0] ?? fqdn;
+}
+
+/** A multi-host replica's name: `<group>-<5 random>` (KubeRay's GenerateRayWorkerReplicaGroupName). */
+export function workerReplicaName(group: string, rng: Rng): string {
+  return `${group}-${randomSuffix(rng)}`;
 }
 
 /** The RayCluster a RayJob or RayService creates: `<owner>-<5 random>`, shortened to fit. */
