@@ -16,6 +16,7 @@ import { SimManager } from '../../controller/runtime/sim-manager.js';
 import { fakeDashboardFactory, type FakeDashboardFactory } from '../../controller/ray/dashboard-fake.js';
 import { TERMINAL_JOB_STATUSES } from '../../controller/ray/dashboard-client.js';
 import { createRayJobReconciler } from '../../controller/ray/rayjob/index.js';
+import { stubSubmitterReconciler } from '../fixtures/submitter-stub.js';
 import { rfc3339 } from '../../sim/core/clock.js';
 import { createRng } from '../../sim/core/rng.js';
 import { Simulation } from '../../sim/core/simulation.js';
@@ -55,46 +56,6 @@ function stubRayClusterReconciler(): Reconciler {
   };
 }
 
-/**
- * What the submitter pod does, minus the pod: read RAY_JOB_SUBMISSION_ID and
- * RAY_DASHBOARD_ADDRESS from the container, submit once (scripting the fake Ray job), follow it
- * without polling (FakeDashboard.job does not advance the script), and mark the Job Complete when
- * the Ray job is terminal.
- */
-function stubSubmitterReconciler(dashboards: FakeDashboardFactory): Reconciler {
-  return {
-    name: 'submitter-stub',
-    for: BATCH_JOB,
-    async reconcile(req, ctx) {
-      const job = ctx.cache.get<Job>(BATCH_JOB, req.name, req.namespace);
-      if (!job || job.metadata.deletionTimestamp || job.status?.conditions?.some((c) => c.status === 'True')) return {};
-      const now = ctx.clock.now();
-      const startAt = Date.parse(job.metadata.creationTimestamp!) + SUBMITTER_START_MS;
-      if (now < startAt) return { requeueAfterMs: startAt - now };
-      const env = job.spec.template.spec.containers[0]!.env ?? [];
-      const id = env.find((e) => e.name === RAY_JOB_SUBMISSION_ID)!.value!;
-      const address = env.find((e) => e.name === RAY_DASHBOARD_ADDRESS)!.value!;
-      const cluster = address.split('.')[0]!.replace(/-head-svc$/, '');
-      const fake = dashboards.dashboard(req.namespace ?? NS, cluster);
-      if (!fake.job(id)) {
-        await fake.submitJob({ entrypoint: 'python train.py --model llama-3-8b', submission_id: id });
-        fake.scriptJob(id, [...SCRIPT]);
-      }
-      if (!TERMINAL_JOB_STATUSES.includes(fake.job(id)!.status)) return { requeueAfterMs: 1000 };
-      const at = rfc3339(now);
-      await ctx.client.patch(
-        BATCH_JOB,
-        req.name,
-        req.namespace,
-        { status: { succeeded: 1, completionTime: at, conditions: [{ type: 'Complete', status: 'True', lastProbeTime: at, lastTransitionTime: at }] } },
-        'merge',
-        { subresource: 'status' },
-      );
-      return {};
-    },
-  };
-}
-
 /** Events go into the trace. */
 function traceRecorder(trace: TraceWriter, actor: string): EventRecorder {
   return {
@@ -122,7 +83,7 @@ async function run(seed: string, forMs = 120_000): Promise<Run> {
   const mgr = new SimManager(sim, client, { rng: rng.fork('manager'), traceWriter: trace, recorder: (name) => traceRecorder(trace, name), onProgrammingError: 'throw' });
   mgr.add(createRayJobReconciler({ dashboards }));
   mgr.add(stubRayClusterReconciler());
-  mgr.add(stubSubmitterReconciler(dashboards));
+  mgr.add(stubSubmitterReconciler(dashboards, SCRIPT));
 
   // Object changes as the watch stream reports them.
   for (const id of [RAY_JOB, RAY_CLUSTER, BATCH_JOB]) {
