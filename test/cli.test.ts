@@ -1,14 +1,13 @@
 // The raysim command line: `raysim demo` in-process, exit codes for bad input, and
 // `raysim apiserver` as a real child process that kubectl talks to and SIGTERM stops cleanly.
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EXIT, main } from '../sim/cli.js';
-
-const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+import { buildIfNeeded, KUBECTL, spawnCli, waitForOutput, type Spawned } from './fixtures/cli-process.js';
 
 /** Runs main() with console and stdio captured. */
 async function run(...args: string[]): Promise<{ code: number; out: string[]; err: string }> {
@@ -91,94 +90,9 @@ describe('exit codes', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// `raysim apiserver` as a child process, from the compiled CLI.
+// `raysim apiserver` as a child process, from the compiled CLI (helpers in fixtures/cli-process.ts).
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (e.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/**
- * dist/sim/cli.js when it is at least as new as the sources it is built from; otherwise a fresh
- * build into a private directory under node_modules/.cache (so dist, which other tools use, is
- * left alone). packageRoot() still finds the repo's package.json from there.
- */
-function compiledCli(): string {
-  const dist = path.join(REPO, 'dist', 'sim', 'cli.js');
-  const sources = Math.max(newestMtime(path.join(REPO, 'sim')), newestMtime(path.join(REPO, 'controller')));
-  if (fs.existsSync(dist) && fs.statSync(dist).mtimeMs >= sources) return dist;
-  return path.join(REPO, 'node_modules', '.cache', 'raysim-cli-test', 'sim', 'cli.js');
-}
-
-const CLI = compiledCli();
-
-function buildIfNeeded(): Promise<void> {
-  if (fs.existsSync(CLI) && !CLI.includes('raysim-cli-test')) return Promise.resolve();
-  const outDir = path.dirname(path.dirname(CLI));
-  return new Promise((resolve, reject) => {
-    // tsc exits non-zero when any file in the project has a type error, but still emits.
-    execFile(process.execPath, [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(REPO, 'tsconfig.json'), '--outDir', outDir], { cwd: REPO, timeout: 120_000 }, (err, stdout) => {
-      if (fs.existsSync(CLI)) resolve();
-      else reject(new Error(`building the CLI failed: ${err?.message ?? ''}\n${stdout}`));
-    });
-  });
-}
-
-const KUBECTL = (process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'kubectl')).find((p) => {
-  try {
-    fs.accessSync(p, fs.constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-});
 if (!KUBECTL) console.warn('[cli.test] kubectl is not on PATH: the apiserver test checks the server over HTTP only');
-
-interface Spawned {
-  child: ChildProcess;
-  out: () => string;
-  err: () => string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const live = new Set<ChildProcess>();
-// If the test process goes away early, take the servers with it.
-process.once('exit', () => {
-  for (const c of live) c.kill('SIGKILL');
-});
-
-function spawnCli(args: string[]): Spawned {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: os.tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000); // hard bound on every child
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      clearTimeout(killer);
-      resolve({ code, signal });
-    }),
-  );
-  return { child, out: () => out, err: () => err, exit };
-}
-
-async function waitForOutput(s: Spawned, re: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const m = s.out().match(re);
-    if (m) return m;
-    if (s.child.exitCode !== null || Date.now() > deadline) throw new Error(`no ${re} in output (exit ${s.child.exitCode}): ${s.out()} ${s.err()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('raysim apiserver (child process)', () => {
   let dir: string;

@@ -10,6 +10,12 @@
 // - a minute fires when the wall clock of the time zone shows matching fields, so across a DST
 //   change a time that does not exist is skipped and a repeated one fires twice (robfig's behaviour).
 // Time is always passed in (epoch milliseconds); nothing here reads the clock.
+//
+// Why not a cron library: a RayCronJob must fire exactly when KubeRay's would, and the npm ones
+// differ from robfig on the points above (croner and cron-parser accept seconds fields, `L`/`W`/`#`
+// and treat 7 as Sunday; their day-of-month/day-of-week rule and DST handling differ), so we would
+// need this module's validation and tests anyway. The evaluator is a minute scan over matching
+// fields, checked against a brute-force scan in test/api/cron.test.ts.
 
 export class CronSyntaxError extends Error {
   constructor(
