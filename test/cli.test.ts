@@ -1,13 +1,12 @@
 // The raysim command line: `raysim demo` in-process, exit codes for bad input, and
 // `raysim apiserver` as a real child process that kubectl talks to and SIGTERM stops cleanly.
 
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EXIT, main } from '../sim/cli.js';
-import { buildIfNeeded, KUBECTL, spawnCli, waitForOutput, type Spawned } from './fixtures/cli-process.js';
+import { buildIfNeeded, KUBECTL, runKubectl, spawnCli, waitForOutput, type Spawned } from './fixtures/cli-process.js';
 
 /** Runs main() with console and stdio captured. */
 async function run(...args: string[]): Promise<{ code: number; out: string[]; err: string }> {
@@ -120,14 +119,7 @@ describe('raysim apiserver (child process)', () => {
     expect(version.major).toBe('1');
 
     if (KUBECTL) {
-      const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-        execFile(
-          KUBECTL,
-          ['--request-timeout=10s', `--cache-dir=${path.join(dir, 'cache')}`, 'get', 'namespaces'],
-          { env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: 20_000 },
-          (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
-        ),
-      );
+      const r = await runKubectl(kubeconfig, path.join(dir, 'cache'), ['get', 'namespaces']);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^NAME\s+STATUS\s+AGE$/m);

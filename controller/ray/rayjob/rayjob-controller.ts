@@ -85,9 +85,12 @@ export async function writeStatusIfChanged(step: RayJobStep): Promise<boolean> {
   if (isJobDeploymentTerminal(after.jobDeploymentStatus)) after.endTime = rfc3339(step.now);
   const from = before?.jobDeploymentStatus ?? '';
   const to = after.jobDeploymentStatus ?? '';
+  await step.ctx.client.updateStatus(step.job);
+  // Logged once the write went through: against a real API server a reconcile working from a
+  // cache that has not yet seen the previous reconcile's write computes the same transition
+  // again and is refused with 409 Conflict; logging before the write reported it twice.
   if (from !== to) {
     step.ctx.log.info('RayJob transition', { from: from || 'New', to: to || 'New', jobStatus: after.jobStatus ?? '', reason: after.reason ?? '' });
   }
-  await step.ctx.client.updateStatus(step.job);
   return true;
 }
