@@ -12,13 +12,10 @@ import { MemoryEventRecorder } from '../../controller/runtime/event-recorder.js'
 import { SimManager } from '../../controller/runtime/sim-manager.js';
 import { createRayClusterReconciler } from '../../controller/ray/raycluster/reconciler.js';
 import type { RayClusterReconcilerOptions } from '../../controller/ray/raycluster/options.js';
-import { createRng } from '../../sim/core/rng.js';
-import { Simulation } from '../../sim/core/simulation.js';
 import { MemorySink, TraceWriter } from '../../sim/core/trace.js';
-import { createSimStore } from '../../sim/kube/create-store.js';
 import { packageRoot, readManifests } from '../../sim/kube/manifests.js';
-import { MemoryKubeClient } from '../../sim/kube/memory-client.js';
 import { FakeKubelet } from '../fixtures/fake-kubelet.js';
+import { simApiServer } from '../fixtures/api-env.js';
 
 const NS = 'default';
 
@@ -30,10 +27,7 @@ function llamaCluster(): RayCluster {
 }
 
 async function world(seed: string, opts: RayClusterReconcilerOptions = {}) {
-  const sim = new Simulation();
-  const rng = createRng(seed);
-  const store = createSimStore(sim, rng.fork('apiserver'), { freezeObjects: true });
-  const client = new MemoryKubeClient(store);
+  const { sim, rng, store, client } = simApiServer(seed);
   const sink = new MemorySink();
   const trace = new TraceWriter(sink, { seed }, { elapsed: () => sim.elapsed() });
   const recorder = new MemoryEventRecorder(sim);

@@ -7,7 +7,7 @@ import type { RayCluster } from '../../controller/api/raycluster-types.js';
 import { featureGates } from '../../controller/api/features.js';
 import { KUBERAY_VERSION_KEY, UPGRADE_STRATEGY_RECREATE_HASH_KEY } from '../../controller/api/constants.js';
 import { ScaleExpectations } from '../../controller/ray/raycluster/expectations.js';
-import { clusterSpecHash } from '../../controller/ray/raycluster/hash.js';
+import { hashWithoutReplicasAndWorkersToDelete } from '../../controller/ray/common/hash.js';
 import { RayClusterStepError } from '../../controller/ray/raycluster/options.js';
 import {
   planHeadPod,
@@ -125,7 +125,7 @@ describe('head pod step', () => {
     expect(head!.metadata.labels).toMatchObject({ 'ray.io/cluster': 'c', 'ray.io/node-type': 'head', 'ray.io/group': 'headgroup', 'ray.io/is-ray-node': 'yes', 'app.kubernetes.io/created-by': 'kuberay-operator' });
     expect(head!.metadata.ownerReferences).toEqual([{ apiVersion: 'ray.io/v1', kind: 'RayCluster', name: 'c', uid: c.metadata.uid, controller: true, blockOwnerDeletion: true }]);
     expect(head!.spec.containers[0]!.args![0]).toContain('ray start --head  --block  --dashboard-agent-listen-port=52365  --dashboard-host=0.0.0.0');
-    expect(head!.metadata.annotations).toMatchObject({ [UPGRADE_STRATEGY_RECREATE_HASH_KEY]: clusterSpecHash(c.spec), [KUBERAY_VERSION_KEY]: 'v1.7.0' });
+    expect(head!.metadata.annotations).toMatchObject({ [UPGRADE_STRATEGY_RECREATE_HASH_KEY]: hashWithoutReplicasAndWorkersToDelete(c.spec), [KUBERAY_VERSION_KEY]: 'v1.7.0' });
     expect(h.recorder.events.map((e) => `${e.reason} ${e.message}`)).toEqual([`CreatedHeadPod Created head Pod default/${head!.metadata.name}`]);
     expect(h.reconciler.expectations.pending('default', 'c', '')).toMatchObject([{ name: head!.metadata.name, action: 'create' }]);
   });
@@ -411,11 +411,11 @@ describe('upgradeStrategy Recreate', () => {
     Object.assign(scaled.workerGroupSpecs![0]!, { replicas: 7, minReplicas: 1, maxReplicas: 9, scaleStrategy: { workersToDelete: ['x'] } });
     scaled.workerGroupSpecs![0]!.template.spec.tolerations = [{ key: 'k', operator: 'Exists' }];
     scaled.upgradeStrategy = { type: 'Recreate' };
-    expect(clusterSpecHash(scaled)).toBe(clusterSpecHash(base));
+    expect(hashWithoutReplicasAndWorkersToDelete(scaled)).toBe(hashWithoutReplicasAndWorkersToDelete(base));
     const changed = structuredClone(base);
     changed.workerGroupSpecs![0]!.rayStartParams = { 'num-cpus': '2' };
-    expect(clusterSpecHash(changed)).not.toBe(clusterSpecHash(base));
-    expect(clusterSpecHash(base)).toMatch(/^[0-9A-V]{32}$/);
+    expect(hashWithoutReplicasAndWorkersToDelete(changed)).not.toBe(hashWithoutReplicasAndWorkersToDelete(base));
+    expect(hashWithoutReplicasAndWorkersToDelete(base)).toMatch(/^[0-9A-V]{32}$/);
   });
 });
 

@@ -17,12 +17,10 @@ import {
   type MissedSchedulePolicy,
 } from '../../controller/ray/raycronjob/index.js';
 import { rfc3339 } from '../../sim/core/clock.js';
-import { createRng } from '../../sim/core/rng.js';
 import { Simulation } from '../../sim/core/simulation.js';
-import { createSimStore } from '../../sim/kube/create-store.js';
 import { MemoryKubeClient } from '../../sim/kube/memory-client.js';
 import { makeRayCronJob, makeRayJob } from '../fixtures/ray-builders.js';
-import { apiEnv } from './rayservice-harness.js';
+import { apiEnv, simApiServer } from '../fixtures/api-env.js';
 
 const NS = 'default';
 const MIN = 60_000;
@@ -96,10 +94,7 @@ interface SimRun {
 }
 
 async function simRun(cj: RayCronJob, opts: { start?: string; policy?: MissedSchedulePolicy } = {}): Promise<SimRun> {
-  const sim = new Simulation({ startTime: t(opts.start ?? '2026-01-01T00:00:00Z') });
-  const rng = createRng('raycronjob-test');
-  const store = createSimStore(sim, rng.fork('apiserver'), { freezeObjects: true });
-  const client = new MemoryKubeClient(store);
+  const { sim, rng, client } = simApiServer('raycronjob-test', { startTime: t(opts.start ?? '2026-01-01T00:00:00Z') });
   const recorder = new MemoryEventRecorder(sim);
   const mgr = new SimManager(sim, client, { rng: rng.fork('manager'), recorder: () => recorder });
   const inner = rayCronJobReconciler({ missedSchedules: opts.policy });

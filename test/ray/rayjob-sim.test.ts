@@ -18,11 +18,8 @@ import { TERMINAL_JOB_STATUSES } from '../../controller/ray/dashboard-client.js'
 import { createRayJobReconciler } from '../../controller/ray/rayjob/index.js';
 import { stubSubmitterReconciler } from '../fixtures/submitter-stub.js';
 import { rfc3339 } from '../../sim/core/clock.js';
-import { createRng } from '../../sim/core/rng.js';
-import { Simulation } from '../../sim/core/simulation.js';
 import { MemorySink, TraceWriter, type TraceRecord } from '../../sim/core/trace.js';
-import { createSimStore } from '../../sim/kube/create-store.js';
-import { MemoryKubeClient } from '../../sim/kube/memory-client.js';
+import { simApiServer } from '../fixtures/api-env.js';
 
 const NS = 'default';
 const LLAMA = new URL('../../scenarios/examples/llama-finetune.rayjob.yaml', import.meta.url);
@@ -73,10 +70,7 @@ interface Run {
 }
 
 async function run(seed: string, forMs = 120_000): Promise<Run> {
-  const sim = new Simulation();
-  const rng = createRng(seed);
-  const store = createSimStore(sim, rng.fork('apiserver'), { freezeObjects: true });
-  const client = new MemoryKubeClient(store);
+  const { sim, rng, client } = simApiServer(seed);
   const sink = new MemorySink();
   const trace = new TraceWriter(sink, { scenario: 'llama-finetune', seed }, { elapsed: () => sim.elapsed() });
   const dashboards = fakeDashboardFactory({ now: () => sim.now() });

@@ -1,15 +1,9 @@
-// Test harness for calling the RayService (and RayCronJob) reconcilers directly: an in-memory API
-// server with the ray.io CRDs inside a Simulation (the clock), a CacheReader that reads the store
-// itself (never stale, so one reconcile sees the previous one's writes), a MemoryEventRecorder and
-// per-cluster FakeDashboards. Helpers stand in for the RayCluster controller and the kubelet:
-// `makeClusterReady` creates a cluster's head and worker pods Running and Ready and sets
-// HeadPodReady and state ready on it.
+// Test harness for calling the RayService reconciler directly: the in-memory API server, store
+// cache and event recorder of test/fixtures/api-env.ts, and per-cluster FakeDashboards. Helpers
+// stand in for the RayCluster controller and the kubelet: `makeClusterReady` creates a cluster's
+// head and worker pods Running and Ready and sets HeadPodReady and state ready on it.
 
-import type { CacheReader, ReconcileContext, Result } from '../../controller/runtime/reconciler.js';
-import type { KubeObject } from '../../controller/runtime/kube-object.js';
-import type { ResourceId } from '../../controller/runtime/kube-client.js';
-import { MemoryEventRecorder } from '../../controller/runtime/event-recorder.js';
-import { silentLogger } from '../../controller/runtime/logger.js';
+import type { Result } from '../../controller/runtime/reconciler.js';
 import type { Pod, RayCluster, RayService, Service } from '../../controller/api/types.js';
 import {
   APPLICATION_NAME,
@@ -24,61 +18,10 @@ import {
 } from '../../controller/api/constants.js';
 import { fakeDashboardFactory, type FakeDashboardFactory } from '../../controller/ray/dashboard-fake.js';
 import { rayServiceReconciler, type RayServiceReconciler, type RayServiceReconcilerOptions } from '../../controller/ray/rayservice/index.js';
-import { createRng } from '../../sim/core/rng.js';
-import { Simulation } from '../../sim/core/simulation.js';
-import { createSimStore } from '../../sim/kube/create-store.js';
-import { MemoryKubeClient } from '../../sim/kube/memory-client.js';
-import type { ObjectStore } from '../../sim/kube/store.js';
+import { apiEnv, type ApiEnv } from '../fixtures/api-env.js';
 import { makePod } from '../fixtures/ray-builders.js';
 
 export const NS = 'default';
-
-/** A CacheReader over the store itself. */
-export function storeCache(store: ObjectStore): CacheReader {
-  return {
-    get<T extends KubeObject = KubeObject>(id: ResourceId, name: string, namespace?: string): T | undefined {
-      return store.peek(store.typeFor(id), namespace, name) as T | undefined;
-    },
-    list<T extends KubeObject = KubeObject>(id: ResourceId, opts: { namespace?: string; labels?: Record<string, string>; ownerUid?: string } = {}): T[] {
-      const labelSelector = opts.labels ? Object.entries(opts.labels).map(([k, v]) => `${k}=${v}`).join(',') : undefined;
-      let items = store.list(store.typeFor(id), { namespace: opts.namespace, labelSelector }).items;
-      if (opts.ownerUid) items = items.filter((o) => o.metadata.ownerReferences?.some((r) => r.uid === opts.ownerUid));
-      return items as T[];
-    },
-  };
-}
-
-export interface ApiEnv {
-  sim: Simulation;
-  store: ObjectStore;
-  client: MemoryKubeClient;
-  cache: CacheReader;
-  recorder: MemoryEventRecorder;
-  ctx: ReconcileContext;
-  /** Runs the simulation (store housekeeping, nothing else) forward by ms of virtual time. */
-  advance(ms: number): Promise<void>;
-}
-
-export function apiEnv(seed = 'rayservice-test'): ApiEnv {
-  const sim = new Simulation();
-  const rng = createRng(seed);
-  const store = createSimStore(sim, rng.fork('apiserver'), { freezeObjects: true });
-  const client = new MemoryKubeClient(store);
-  const cache = storeCache(store);
-  const recorder = new MemoryEventRecorder(sim);
-  const ctx: ReconcileContext = { client, cache, clock: sim, rng: rng.fork('controller'), recorder, log: silentLogger };
-  return {
-    sim,
-    store,
-    client,
-    cache,
-    recorder,
-    ctx,
-    advance: async (ms) => {
-      await sim.run({ until: sim.now() + ms });
-    },
-  };
-}
 
 export interface RayServiceHarness extends ApiEnv {
   dashboards: FakeDashboardFactory;
@@ -103,7 +46,7 @@ export interface RayServiceHarness extends ApiEnv {
 }
 
 export function rayServiceHarness(opts: Partial<RayServiceReconcilerOptions> = {}, seed?: string): RayServiceHarness {
-  const env = apiEnv(seed);
+  const env = apiEnv(seed ?? 'rayservice-test');
   const dashboards = fakeDashboardFactory();
   const reconciler = rayServiceReconciler({ dashboards, ...opts });
   const results: Result[] = [];

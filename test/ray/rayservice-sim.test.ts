@@ -31,12 +31,10 @@ import type { DashboardClientFactory, RayDashboardClient } from '../../controlle
 import { FakeDashboard } from '../../controller/ray/dashboard-fake.js';
 import { isRunningAndReady, isTerminating, isServeEndpoint, rayServiceReconciler } from '../../controller/ray/rayservice/index.js';
 import { rfc3339 } from '../../sim/core/clock.js';
-import { createRng } from '../../sim/core/rng.js';
 import { Simulation } from '../../sim/core/simulation.js';
 import { MemorySink, TraceWriter } from '../../sim/core/trace.js';
-import { createSimStore } from '../../sim/kube/create-store.js';
-import { MemoryKubeClient } from '../../sim/kube/memory-client.js';
 import { makePod, makeRayService } from '../fixtures/ray-builders.js';
+import { simApiServer } from '../fixtures/api-env.js';
 
 const NS = 'default';
 const SERVE_SVC = 'svc-serve-svc';
@@ -196,10 +194,7 @@ const HEAD_SERVES: Scenario = { deployMs: 5000, headStartSeconds: [2, 6], worker
 const SLOW_WORKERS: Scenario = { deployMs: 1000, excludeHeadPodFromServeSvc: true, headStartSeconds: [2, 3], workerStartSeconds: [6, 12] };
 
 async function runUpgrade(seed: string, sc: Scenario = HEAD_SERVES): Promise<RunResult> {
-  const sim = new Simulation();
-  const rng = createRng(seed);
-  const store = createSimStore(sim, rng.fork('apiserver'), { freezeObjects: true });
-  const client = new MemoryKubeClient(store);
+  const { sim, rng, store, client } = simApiServer(seed);
   const sink = new MemorySink();
   const trace = new TraceWriter(sink, { seed, scenario: 'rayservice-zero-downtime' }, { elapsed: () => sim.elapsed() });
   const recorder = new MemoryEventRecorder(sim);

@@ -23,8 +23,8 @@ import {
   NO_SERVE_PORT_MESSAGE,
   parseServeConfig,
   rayServiceClusterHash,
+  ServePortError,
   serveStatusFromDetails,
-  ServiceBuildError,
   shouldPrepareNewCluster,
 } from '../../controller/ray/rayservice/index.js';
 import { makePod, makeRayCluster, makeRayService, SIMPLE_SERVE_CONFIG, type RayServiceBuilder } from '../fixtures/ray-builders.js';
@@ -45,17 +45,31 @@ function selectorOf(s: Service | undefined): Record<string, string> | undefined 
   return s?.spec?.selector;
 }
 
+/** The stand-ins bring `cluster` up, then its applications to RUNNING, settling after each. */
+async function readyAndServing(h: RayServiceHarness, cluster: string, opts?: { workersReady?: boolean }): Promise<void> {
+  await h.makeClusterReady(cluster, opts);
+  await h.settle();
+  h.serveRunning(cluster);
+  await h.settle();
+}
+
 /** Creates the RayService and drives it until its first cluster serves; returns that cluster's name. */
 async function serving(h: RayServiceHarness, obj: RayService = service()): Promise<string> {
   await h.client.create(obj);
   await h.settle();
   const first = h.svc().status!.pendingServiceStatus!.rayClusterName!;
-  await h.makeClusterReady(first);
-  await h.settle();
-  h.serveRunning(first);
-  await h.settle();
+  await readyAndServing(h, first);
   expect(h.svc().status?.activeServiceStatus?.rayClusterName).toBe(first);
   return first;
+}
+
+/** Changes rayVersion (a cluster spec change that needs a new cluster) and settles; returns the pending cluster's name. */
+async function upgradeTo(h: RayServiceHarness, rayVersion = '2.53.0'): Promise<string> {
+  await h.editSpec((s) => {
+    s.spec.rayClusterConfig.rayVersion = rayVersion;
+  });
+  await h.settle();
+  return h.svc().status!.pendingServiceStatus!.rayClusterName!;
 }
 
 describe('RayService: the first cluster', () => {
@@ -179,11 +193,7 @@ describe('RayService: spec changes', () => {
   it('switches the services only after every application on the pending cluster is RUNNING, then promotes it', async () => {
     const h = rayServiceHarness();
     const a = await serving(h);
-    await h.editSpec((s) => {
-      s.spec.rayClusterConfig.rayVersion = '2.53.0';
-    });
-    await h.settle();
-    const b = h.svc().status!.pendingServiceStatus!.rayClusterName!;
+    const b = await upgradeTo(h);
     const servedBy = () => selectorOf(h.service('svc-serve-svc'))!['ray.io/cluster'];
 
     await h.makeClusterReady(b);
@@ -215,15 +225,8 @@ describe('RayService: spec changes', () => {
   it('deletes the old cluster only after rayClusterDeletionDelaySeconds (default 60), requeueing for it', async () => {
     const h = rayServiceHarness();
     const a = await serving(h);
-    await h.editSpec((s) => {
-      s.spec.rayClusterConfig.rayVersion = '2.53.0';
-    });
-    await h.settle();
-    const b = h.svc().status!.pendingServiceStatus!.rayClusterName!;
-    await h.makeClusterReady(b);
-    await h.settle();
-    h.serveRunning(b);
-    await h.settle();
+    const b = await upgradeTo(h);
+    await readyAndServing(h, b);
     const switched = h.sim.now();
     expect(h.reconciler.memory.deletionTime(NS, a)).toBe(switched + 60_000);
     await h.advance(59_000);
@@ -241,15 +244,8 @@ describe('RayService: spec changes', () => {
   it('rayClusterDeletionDelaySeconds 0 deletes the old cluster at once', async () => {
     const h = rayServiceHarness();
     const a = await serving(h, service(makeRayService('svc').deletionDelay(0)));
-    await h.editSpec((s) => {
-      s.spec.rayClusterConfig.rayVersion = '2.53.0';
-    });
-    await h.settle();
-    const b = h.svc().status!.pendingServiceStatus!.rayClusterName!;
-    await h.makeClusterReady(b);
-    await h.settle();
-    h.serveRunning(b);
-    await h.settle();
+    const b = await upgradeTo(h);
+    await readyAndServing(h, b);
     expect(h.clusterNames()).toEqual([b]);
     expect(h.cluster(a)).toBeUndefined();
   });
@@ -258,15 +254,8 @@ describe('RayService: spec changes', () => {
     const h = rayServiceHarness();
     const a = await serving(h, service(makeRayService('svc').excludeHeadPodFromServeSvc()));
     expect(h.svc().status!.numServeEndpoints).toBe(1); // the worker only
-    await h.editSpec((s) => {
-      s.spec.rayClusterConfig.rayVersion = '2.53.0';
-    });
-    await h.settle();
-    const b = h.svc().status!.pendingServiceStatus!.rayClusterName!;
-    await h.makeClusterReady(b, { workersReady: false });
-    await h.settle();
-    h.serveRunning(b);
-    await h.settle();
+    const b = await upgradeTo(h);
+    await readyAndServing(h, b, { workersReady: false });
     expect(selectorOf(h.service('svc-serve-svc'))!['ray.io/cluster']).toBe(a);
     expect(h.svc().status!.pendingServiceStatus!.rayClusterName).toBe(b);
     expect(cond(h.svc(), 'Ready')).toBe('True/NonZeroServeEndpoints');
@@ -327,16 +316,8 @@ describe('RayService: spec changes', () => {
   it('a spec change during an upgrade replaces the pending cluster (the old pending one is deleted later)', async () => {
     const h = rayServiceHarness();
     const a = await serving(h);
-    await h.editSpec((s) => {
-      s.spec.rayClusterConfig.rayVersion = '2.53.0';
-    });
-    await h.settle();
-    const b = h.svc().status!.pendingServiceStatus!.rayClusterName!;
-    await h.editSpec((s) => {
-      s.spec.rayClusterConfig.rayVersion = '2.54.0';
-    });
-    await h.settle();
-    const c = h.svc().status!.pendingServiceStatus!.rayClusterName!;
+    const b = await upgradeTo(h, '2.53.0');
+    const c = await upgradeTo(h, '2.54.0');
     expect(c).not.toBe(b);
     expect(h.clusterNames().sort()).toEqual([a, b, c].sort());
     expect(h.reconciler.memory.deletionTime(NS, b)).toBe(h.sim.now() + 60_000);
@@ -367,10 +348,7 @@ describe('RayService: validation, deletion, suspend, timeout', () => {
     await h.client.create(makeRayService('svc').workers('cpu', 1).obj());
     await h.settle();
     const name = h.svc().status!.pendingServiceStatus!.rayClusterName!;
-    await h.makeClusterReady(name);
-    await h.settle();
-    h.serveRunning(name);
-    await h.settle();
+    await readyAndServing(h, name);
     expect(h.service('svc-serve-svc')).toBeUndefined();
     expect(h.recorder.events.at(-1)).toMatchObject({ type: 'Warning', reason: 'FailedToCreateService', message: `default/svc: ${NO_SERVE_PORT_MESSAGE}` });
   });
@@ -553,7 +531,7 @@ describe('RayService: pure parts', () => {
   it('the serve service needs a serve port unless spec.serveService is given', () => {
     const cluster: RayCluster = makeRayCluster('c').obj();
     const noPort = makeRayService('svc').obj();
-    expect(() => buildServeServiceForRayService(noPort, cluster)).toThrow(ServiceBuildError);
+    expect(() => buildServeServiceForRayService(noPort, cluster)).toThrow(ServePortError);
     const custom = makeRayService('svc')
       .edit((s) => {
         s.spec.serveService = { metadata: { name: 'my-serve', labels: { team: 'a' } }, spec: { type: 'NodePort', ports: [{ name: 'serve', port: 9000 }] } };

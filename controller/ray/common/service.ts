@@ -1,7 +1,9 @@
 // The Services KubeRay creates for a RayCluster (common/service.go): the head service
 // `<cluster>-head-svc`, the headless service of multi-host worker groups, and the serve service
-// (selector ray.io/cluster + ray.io/serve=true) RayServices put in front of their clusters. Pure
-// builders: they return a new Service and never touch their inputs.
+// (selector ray.io/cluster + ray.io/serve=true) RayServices put in front of their clusters. The
+// RayService's own services (controller/ray/rayservice/services.ts) are built from these, as
+// KubeRay's BuildHeadServiceForRayService does. Pure builders: they return a new Service and never
+// touch their inputs.
 
 import type { EmbeddedService, Service, ServicePort, ServiceSpec, ServiceType } from '../../api/core-types.js';
 import type { RayCluster, RayClusterSpec } from '../../api/raycluster-types.js';
@@ -58,12 +60,16 @@ export function clusterHeadServiceName(cluster: Pick<RayCluster, 'metadata' | 's
   return custom ? custom : headServiceName(cluster.metadata.name!);
 }
 
-/** The controller ownerReference every child of a RayCluster carries. */
+/**
+ * ctrl.SetControllerReference: the controller ownerReference every child of a RayCluster, RayJob,
+ * RayService or RayCronJob carries (controller and blockOwnerDeletion set), so it is
+ * garbage-collected with its owner.
+ */
 export function controllerRef(owner: { apiVersion: string; kind: string; metadata: { name?: string; uid?: string } }): OwnerReference {
   return {
     apiVersion: owner.apiVersion,
     kind: owner.kind,
-    name: owner.metadata.name!,
+    name: owner.metadata.name ?? '',
     uid: owner.metadata.uid ?? '',
     controller: true,
     blockOwnerDeletion: true,
@@ -79,6 +85,12 @@ export function headServiceLabels(clusterName: string): Record<string, string> {
     [KUBERNETES_APPLICATION_NAME_LABEL_KEY]: APPLICATION_NAME,
     [KUBERNETES_CREATED_BY_LABEL_KEY]: COMPONENT_NAME,
   };
+}
+
+/** The port named "dashboard" on the head container, else 8265 (utils.FindContainerPort). */
+export function headDashboardPort(spec: RayClusterSpec | undefined): number {
+  const c = spec?.headGroupSpec?.template?.spec?.containers?.[RAY_CONTAINER_INDEX];
+  return c?.ports?.find((p) => p.name === DASHBOARD_PORT_NAME)?.containerPort ?? DEFAULT_DASHBOARD_PORT;
 }
 
 /** Ports the head container declares (unnamed ones become "<port>-port"). */
@@ -186,12 +198,14 @@ export function buildHeadlessService(cluster: RayCluster): Service {
   };
 }
 
+/** The serve port is missing: KubeRay's message. */
+export const NO_SERVE_PORT_MESSAGE =
+  "Please specify a port named 'serve' (or with the prefix 'serve-', e.g. 'serve-grpc') in the Ray head container; otherwise, the Kubernetes service for Ray Serve will not be created.";
+
 /** Thrown when no serve port exists for a serve service. */
 export class ServePortError extends Error {
   constructor() {
-    super(
-      "Please specify a port named 'serve' (or with the prefix 'serve-', e.g. 'serve-grpc') in the Ray head container; otherwise, the Kubernetes service for Ray Serve will not be created.",
-    );
+    super(NO_SERVE_PORT_MESSAGE);
     this.name = 'ServePortError';
   }
 }
@@ -201,6 +215,18 @@ export function serveServiceNameOf(name: string): string {
   return `${name}-serve-svc`;
 }
 
+export interface ServeServiceOptions {
+  /**
+   * For a RayService: whether each cluster gets its own serve service, named after the cluster and
+   * without spec.serveService, as KubeRay does for NewClusterWithIncrementalUpgrade. Default: from
+   * the RayService's upgradeStrategy. The RayService controller passes false (it runs incremental
+   * upgrades as NewCluster).
+   */
+  perCluster?: boolean;
+  /** Sort the serving ports by name (the RayService controller does); else they keep the head container's order. */
+  sortPorts?: boolean;
+}
+
 /**
  * BuildServeService. For a RayService (`rayService` given): `<rayservice>-serve-svc`, selector
  * ray.io/cluster=<cluster> + ray.io/serve=true, the user's spec.serveService when set (its ports
@@ -208,9 +234,9 @@ export function serveServiceNameOf(name: string): string {
  * ray.io/enable-serve-service=true annotation: `<cluster>-serve-svc` selecting the cluster's pods.
  * Ports are the head container's serving ports. Throws ServePortError when there are none.
  */
-export function buildServeService(cluster: RayCluster, rayService?: RayService): Service {
+export function buildServeService(cluster: RayCluster, rayService?: RayService, opts: ServeServiceOptions = {}): Service {
   const isService = rayService !== undefined;
-  const incremental = isService && rayService.spec.upgradeStrategy?.type === 'NewClusterWithIncrementalUpgrade';
+  const incremental = isService && (opts.perCluster ?? rayService.spec.upgradeStrategy?.type === 'NewClusterWithIncrementalUpgrade');
   const name = isService && !incremental ? rayService.metadata.name! : cluster.metadata.name!;
   const namespace = isService ? rayService.metadata.namespace : cluster.metadata.namespace;
   const labels: Record<string, string> = {
@@ -223,6 +249,7 @@ export function buildServeService(cluster: RayCluster, rayService?: RayService):
   const type = isService ? rayService.spec.rayClusterConfig?.headGroupSpec?.serviceType : cluster.spec.headGroupSpec.serviceType;
   const ports: ServicePort[] = [];
   for (const [n, port] of headServicePorts(cluster.spec)) if (isServingPort(n)) ports.push({ name: n, port });
+  if (opts.sortPorts) ports.sort(byName);
 
   const user = isService && !incremental ? rayService.spec.serveService : undefined;
   if (user) {

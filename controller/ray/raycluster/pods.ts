@@ -30,9 +30,9 @@ import { isApiError } from '../../runtime/api-error.js';
 import { clusterPodsSelector, groupPodsSelector, headPodsSelector } from '../common/association.js';
 import { workerReplicaName } from '../common/names.js';
 import { buildHeadPod, buildWorkerPod, shouldDeletePod, type WorkerReplica } from '../common/pod.js';
-import { isConditionTrue } from './conditions.js';
+import { isConditionTrue } from '../common/conditions.js';
+import { hashWithoutReplicasAndWorkersToDelete } from '../common/hash.js';
 import { HEAD_GROUP } from './expectations.js';
-import { clusterSpecHash } from './hash.js';
 import { RayClusterStepError, replicaFailure, type RayClusterEnv } from './options.js';
 
 /** What a pod step tells the sequence: go on, or end reconcilePods here without error. */
@@ -105,7 +105,7 @@ export function planRecreate(cluster: RayCluster, heads: Pod[]): RecreateDecisio
   if (cluster.spec.upgradeStrategy?.type !== 'Recreate') return { action: 'none' };
   const head = heads[0];
   if (!head) return { action: 'none' };
-  const hash = clusterSpecHash(cluster.spec);
+  const hash = hashWithoutReplicasAndWorkersToDelete(cluster.spec);
   const version = head.metadata.annotations?.[KUBERAY_VERSION_KEY];
   // Pods of another operator version carry another hash: adopt them rather than recreate.
   if (version && version !== KUBERAY_VERSION) return { action: 'refresh-head-annotations', head, hash };
@@ -215,7 +215,7 @@ export async function reconcileHeadPod(cluster: RayCluster, env: RayClusterEnv):
     case 'create': {
       let pod = buildHeadPod(cluster, options.pod);
       const annotations = (pod.metadata.annotations ??= {});
-      annotations[UPGRADE_STRATEGY_RECREATE_HASH_KEY] = clusterSpecHash(cluster.spec);
+      annotations[UPGRADE_STRATEGY_RECREATE_HASH_KEY] = hashWithoutReplicasAndWorkersToDelete(cluster.spec);
       annotations[KUBERAY_VERSION_KEY] = KUBERAY_VERSION;
       pod = options.scheduler.addMetadataToPod(cluster, RAY_NODE_HEAD_GROUP_LABEL_VALUE, pod);
       let created: Pod;

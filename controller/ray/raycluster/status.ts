@@ -22,8 +22,8 @@ import { desiredWorkerReplicas, maxWorkerReplicas, minWorkerReplicas } from '../
 import { rfc3339 } from '../../../sim/core/clock.js';
 import { isRunningAndReady } from '../common/pod.js';
 import { desiredResources, formatResource, gpuAmount } from '../common/resources.js';
-import { isConditionTrue, removeCondition, setCondition } from './conditions.js';
-import { canonicalJson } from './hash.js';
+import { isConditionTrue, withCondition, withoutCondition } from '../common/conditions.js';
+import { canonicalJson } from '../common/hash.js';
 import { suspendStatus } from './pods.js';
 import type { ReplicaFailureReason } from './options.js';
 
@@ -113,9 +113,9 @@ export function computeStatus(input: StatusInput): StatusResult {
 
   if (gates.RayClusterStatusConditions) {
     if (failure) {
-      if (failure.replicaFailure) conds = setCondition(conds, { type: 'ReplicaFailure', status: 'True', reason: failure.replicaFailure, message: failure.message }, nowIso);
+      if (failure.replicaFailure) conds = withCondition(conds, { type: 'ReplicaFailure', status: 'True', reason: failure.replicaFailure, message: failure.message }, nowIso);
     } else {
-      conds = removeCondition(conds, 'ReplicaFailure');
+      conds = withoutCondition(conds, 'ReplicaFailure');
     }
   }
 
@@ -142,29 +142,29 @@ export function computeStatus(input: StatusInput): StatusResult {
 
   if (gates.RayClusterStatusConditions) {
     const head = heads[0];
-    if (!head) conds = setCondition(conds, { type: 'HeadPodReady', status: 'False', reason: 'HeadPodNotFound', message: 'Head Pod not found' }, nowIso);
-    else conds = setCondition(conds, { type: 'HeadPodReady', ...headPodReadyCondition(head) }, nowIso);
+    if (!head) conds = withCondition(conds, { type: 'HeadPodReady', status: 'False', reason: 'HeadPodNotFound', message: 'Head Pod not found' }, nowIso);
+    else conds = withCondition(conds, { type: 'HeadPodReady', ...headPodReadyCondition(head) }, nowIso);
 
     const suspend = suspendStatus({ ...cluster, status: { ...s, conditions: conds } });
     if (!isConditionTrue(conds, 'RayClusterProvisioned') && suspend !== 'RayClusterSuspended') {
       conds = allPodsRunning(pods)
-        ? setCondition(conds, { type: 'RayClusterProvisioned', status: 'True', reason: 'AllPodRunningAndReadyFirstTime', message: 'All Ray Pods are ready for the first time' }, nowIso)
-        : setCondition(conds, { type: 'RayClusterProvisioned', status: 'False', reason: 'RayClusterPodsProvisioning', message: 'RayCluster Pods are being provisioned for first time' }, nowIso);
+        ? withCondition(conds, { type: 'RayClusterProvisioned', status: 'True', reason: 'AllPodRunningAndReadyFirstTime', message: 'All Ray Pods are ready for the first time' }, nowIso)
+        : withCondition(conds, { type: 'RayClusterProvisioned', status: 'False', reason: 'RayClusterPodsProvisioning', message: 'RayCluster Pods are being provisioned for first time' }, nowIso);
     }
     switch (suspend) {
       case 'RayClusterSuspending':
         if (pods.length === 0) {
-          conds = setCondition(conds, { type: 'RayClusterProvisioned', status: 'False', reason: 'RayClusterPodsProvisioning', message: 'RayCluster has been suspended' }, nowIso);
-          conds = setCondition(conds, { type: 'RayClusterSuspending', status: 'False', reason: 'RayClusterSuspending' }, nowIso);
-          conds = setCondition(conds, { type: 'RayClusterSuspended', status: 'True', reason: 'RayClusterSuspended' }, nowIso);
+          conds = withCondition(conds, { type: 'RayClusterProvisioned', status: 'False', reason: 'RayClusterPodsProvisioning', message: 'RayCluster has been suspended' }, nowIso);
+          conds = withCondition(conds, { type: 'RayClusterSuspending', status: 'False', reason: 'RayClusterSuspending' }, nowIso);
+          conds = withCondition(conds, { type: 'RayClusterSuspended', status: 'True', reason: 'RayClusterSuspended' }, nowIso);
         }
         break;
       case 'RayClusterSuspended':
-        if (cluster.spec.suspend !== true) conds = setCondition(conds, { type: 'RayClusterSuspended', status: 'False', reason: 'RayClusterSuspended' }, nowIso);
+        if (cluster.spec.suspend !== true) conds = withCondition(conds, { type: 'RayClusterSuspended', status: 'False', reason: 'RayClusterSuspended' }, nowIso);
         break;
       default:
-        conds = setCondition(conds, { type: 'RayClusterSuspended', status: 'False', reason: 'RayClusterSuspended' }, nowIso);
-        conds = setCondition(conds, { type: 'RayClusterSuspending', status: cluster.spec.suspend === true ? 'True' : 'False', reason: 'RayClusterSuspending' }, nowIso);
+        conds = withCondition(conds, { type: 'RayClusterSuspended', status: 'False', reason: 'RayClusterSuspended' }, nowIso);
+        conds = withCondition(conds, { type: 'RayClusterSuspending', status: cluster.spec.suspend === true ? 'True' : 'False', reason: 'RayClusterSuspending' }, nowIso);
     }
   }
   if (conds.length > 0 || s.conditions) s.conditions = conds;

@@ -24,6 +24,7 @@ import { problemsMessage, validateRayCronJob } from '../../api/validation.js';
 import { isApiError } from '../../runtime/api-error.js';
 import type { Reconciler, ReconcileContext, Request, Result } from '../../runtime/reconciler.js';
 import { rfc3339 } from '../../../sim/core/clock.js';
+import { controllerRef } from '../common/service.js';
 
 export type MissedSchedulePolicy = 'each' | 'latest';
 
@@ -52,16 +53,7 @@ export function buildRayJobForSchedule(cj: RayCronJob, scheduledMs: number): Ray
       namespace: cj.metadata.namespace,
       labels: { [RAY_CRON_JOB_NAME_LABEL_KEY]: cj.metadata.name ?? '' },
       annotations: { [RAY_CRON_JOB_TIMESTAMP_ANNOTATION_KEY]: rfc3339(scheduledMs) },
-      ownerReferences: [
-        {
-          apiVersion: cj.apiVersion ?? RAY_API_VERSION,
-          kind: 'RayCronJob',
-          name: cj.metadata.name ?? '',
-          uid: cj.metadata.uid ?? '',
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [controllerRef({ apiVersion: cj.apiVersion ?? RAY_API_VERSION, kind: 'RayCronJob', metadata: cj.metadata })],
     },
     spec: structuredClone(cj.spec.jobTemplate),
   };

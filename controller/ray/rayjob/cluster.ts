@@ -11,10 +11,11 @@ import {
 import { submissionMode } from '../../api/defaults.js';
 import type { RayCluster, RayJob } from '../../api/types.js';
 import type { ObjectMeta } from '../../runtime/kube-object.js';
-import { headServiceName } from '../common/names.js';
+import { clusterFqdn } from '../common/pod.js';
+import { headDashboardPort } from '../common/service.js';
 import type { BatchScheduler } from '../batchscheduler/batch-scheduler.js';
 import { rayJobOwnerReference } from './owner-reference.js';
-import { buildSidecarSubmitterContainer, headDashboardPort, type SubmitCommandOptions } from './submitter.js';
+import { buildSidecarSubmitterContainer, type SubmitCommandOptions } from './submitter.js';
 
 export interface ClusterBuildOptions extends SubmitCommandOptions {
   /** Its metadata goes on the RayCluster in K8sJobMode (AddMetadataToChildResource with group ""). */
@@ -58,11 +59,6 @@ export function buildRayClusterForRayJob(job: RayJob, name: string, o: ClusterBu
   return cluster;
 }
 
-/** utils.GenerateHeadServiceName for a RayCluster: headService.metadata.name, else `<cluster>-head-svc`. */
-export function clusterHeadServiceName(cluster: RayCluster): string {
-  return cluster.spec?.headGroupSpec?.headService?.metadata?.name || headServiceName(cluster.metadata.name ?? '');
-}
-
 /**
  * FetchHeadServiceURL, as status.dashboardURL holds it (no scheme):
  * `<head-svc>.<namespace>.svc.<domain>:<dashboard port>`. The port is the head container's port
@@ -70,8 +66,7 @@ export function clusterHeadServiceName(cluster: RayCluster): string {
  * name; raysim derives it from the spec instead of reading the Service.
  */
 export function dashboardAddress(cluster: RayCluster, clusterDomain: string): string {
-  const ns = cluster.metadata.namespace ?? 'default';
-  return `${clusterHeadServiceName(cluster)}.${ns}.svc.${clusterDomain}:${headDashboardPort(cluster.spec)}`;
+  return `${clusterFqdn(cluster, clusterDomain)}:${headDashboardPort(cluster.spec)}`;
 }
 
 /** The URL a DashboardClientFactory gets: status.dashboardURL with http:// in front. */

@@ -7,7 +7,6 @@ import { parse as parseYaml } from 'yaml';
 import {
   CRDType,
   DEFAULT_DASHBOARD_PORT,
-  DASHBOARD_PORT_NAME,
   KUBERNETES_CREATED_BY_LABEL_KEY,
   COMPONENT_NAME,
   RAY_CONTAINER_INDEX,
@@ -22,6 +21,7 @@ import { submitterBackoffLimit } from '../../api/defaults.js';
 import type { Container, Job, PodTemplateSpec, RayClusterSpec, RayJob } from '../../api/types.js';
 import type { RayJobRequest } from '../dashboard-client.js';
 import type { BatchScheduler } from '../batchscheduler/batch-scheduler.js';
+import { headDashboardPort } from '../common/service.js';
 import { rayJobOwnerReference } from './owner-reference.js';
 
 /** Set on the submitter container so `ray job logs --follow` streams without buffering. */
@@ -121,12 +121,6 @@ export function metadataJson(job: RayJob): string {
 export interface SubmitCommandOptions {
   /** The SidecarSubmitterRestart feature gate (sidecar restarts, so it checks before submitting). */
   sidecarSubmitterRestart?: boolean;
-}
-
-/** The port named "dashboard" on the head container, else 8265 (utils.FindContainerPort). */
-export function headDashboardPort(spec: RayClusterSpec | undefined): number {
-  const c = spec?.headGroupSpec?.template?.spec?.containers?.[RAY_CONTAINER_INDEX];
-  return c?.ports?.find((p) => p.name === DASHBOARD_PORT_NAME)?.containerPort ?? DEFAULT_DASHBOARD_PORT;
 }
 
 /**

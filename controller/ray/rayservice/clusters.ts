@@ -13,8 +13,10 @@ import {
   RAY_ORIGINATED_FROM_CRD_LABEL_KEY,
   RAY_ORIGINATED_FROM_CR_NAME_LABEL_KEY,
 } from '../../api/constants.js';
+import type { OwnerReference } from '../../runtime/kube-object.js';
+import { isConditionTrue } from '../common/conditions.js';
+import { controllerRef } from '../common/service.js';
 import { isClusterSpecHashEqual, rayServiceClusterHash } from './cluster-hash.js';
-import { isConditionTrue } from './conditions.js';
 
 /** Labels that tie a RayCluster (and the RayService's services) to its RayService. */
 export function rayServiceAssociationLabels(svc: RayService): Record<string, string> {
@@ -22,15 +24,8 @@ export function rayServiceAssociationLabels(svc: RayService): Record<string, str
 }
 
 /** A controller ownerReference to the RayService. */
-export function rayServiceOwnerReference(svc: RayService) {
-  return {
-    apiVersion: svc.apiVersion ?? RAY_API_VERSION,
-    kind: 'RayService',
-    name: svc.metadata.name ?? '',
-    uid: svc.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
+export function rayServiceOwnerReference(svc: RayService): OwnerReference {
+  return controllerRef({ apiVersion: svc.apiVersion ?? RAY_API_VERSION, kind: 'RayService', metadata: svc.metadata });
 }
 
 /**

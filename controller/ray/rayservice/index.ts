@@ -34,29 +34,10 @@ export {
   rayServiceOwnerReference,
   type PrepareOptions,
 } from './clusters.js';
-export {
-  hashWithoutReplicasAndWorkersToDelete,
-  isClusterSpecHashEqual,
-  rayClusterSpecForHashing,
-  rayServiceClusterHash,
-  canonicalJson,
-  base32Hex,
-  jsonHash,
-} from './cluster-hash.js';
-export {
-  buildHeadServiceForRayService,
-  buildServeServiceForRayService,
-  headPodSelector,
-  headServicePorts,
-  serveSelector,
-  serveServiceNameFor,
-  isServingPort,
-  dashboardPort,
-  checkLabel,
-  ServiceBuildError,
-  NO_SERVE_PORT_MESSAGE,
-  DEFAULT_SERVICE_APP_PROTOCOL,
-} from './services.js';
+export { isClusterSpecHashEqual, rayClusterSpecForHashing, rayServiceClusterHash } from './cluster-hash.js';
+export { hashWithoutReplicasAndWorkersToDelete, canonicalJson, base32Hex, jsonHash } from '../common/hash.js';
+export { buildHeadServiceForRayService, buildServeServiceForRayService, serveSelector, serveServiceNameFor } from './services.js';
+export { headServicePorts, headDashboardPort, isServingPort, ServePortError, NO_SERVE_PORT_MESSAGE, DEFAULT_SERVICE_APP_PROTOCOL } from '../common/service.js';
 export { parseServeConfig, checkIfNeedSubmitServeApplications, serveStatusFromDetails, type ServeStatus, type SubmitDecision } from './serve.js';
 export { isRunningAndReady, isTerminating, isServeEndpoint, countEndpoints, desiredServeLabel, matchesLabels, type ServeLabelInput } from './serve-endpoints.js';
 export {
@@ -67,4 +48,4 @@ export {
   markFailedOnInitializingTimeout,
   setServiceCondition,
 } from './status.js';
-export { setCondition, findCondition, isConditionTrue, removeCondition, type ConditionUpdate } from './conditions.js';
+export { setCondition, findCondition, isConditionTrue, removeCondition, type ConditionUpdate } from '../common/conditions.js';

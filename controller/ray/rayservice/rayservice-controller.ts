@@ -39,8 +39,9 @@ import { isApiError } from '../../runtime/api-error.js';
 import type { Reconciler, ReconcileContext, Request, Result } from '../../runtime/reconciler.js';
 import { rfc3339 } from '../../../sim/core/clock.js';
 import type { DashboardClientFactory } from '../dashboard-client.js';
+import { isConditionTrue, removeCondition } from '../common/conditions.js';
 import { dashboardUrl, generatedClusterName } from '../common/names.js';
-import { isConditionTrue, removeCondition } from './conditions.js';
+import { headDashboardPort, ServePortError } from '../common/service.js';
 import {
   buildRayClusterForRayService,
   modifyRayCluster,
@@ -52,14 +53,7 @@ import {
 } from './clusters.js';
 import { checkIfNeedSubmitServeApplications, parseServeConfig, serveStatusFromDetails, type ServeStatus } from './serve.js';
 import { countEndpoints, desiredServeLabel, isRunningAndReady } from './serve-endpoints.js';
-import {
-  buildHeadServiceForRayService,
-  buildServeServiceForRayService,
-  dashboardPort,
-  serveSelector,
-  serveServiceNameFor,
-  ServiceBuildError,
-} from './services.js';
+import { buildHeadServiceForRayService, buildServeServiceForRayService, serveSelector, serveServiceNameFor } from './services.js';
 import { calculateConditions, inconsistentRayServiceStatuses, isInitializingTimeout, setServiceCondition } from './status.js';
 
 /** KubeRay's ServiceDefaultRequeueDuration. */
@@ -256,7 +250,7 @@ export async function reconcileRayService(req: Request, ctx: ReconcileContext, e
     try {
       services = await reconcileServices(ctx, env, svc, target);
     } catch (e) {
-      if (!(e instanceof ServiceBuildError)) throw e;
+      if (!(e instanceof ServePortError)) throw e;
       ctx.recorder.event(cached, 'Warning', EventReason.FailedToCreateService, `${nsName(svc)}: ${e.message}`);
       return requeue;
     }
@@ -495,7 +489,7 @@ export async function reconcileServe(ctx: ReconcileContext, env: RayServiceEnv, 
   if (!isHeadReady(ctx, cluster)) return { ready: false, apps: {} };
   const ns = cluster.metadata.namespace ?? 'default';
   const clusterName = cluster.metadata.name!;
-  const client = env.dashboards(cluster, dashboardUrl(clusterName, ns, dashboardPort(cluster)));
+  const client = env.dashboards(cluster, dashboardUrl(clusterName, ns, headDashboardPort(cluster.spec)));
   let status: ServeStatus;
   try {
     status = serveStatusFromDetails(await client.getServeDetails());

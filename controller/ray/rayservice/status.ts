@@ -4,7 +4,7 @@
 import type { AppStatus, Condition, RayService, RayServiceStatus, RayServiceStatuses } from '../../api/types.js';
 import { RAY_SERVICE_INITIALIZING_TIMEOUT_ANNOTATION } from '../../api/constants.js';
 import { parseGoDuration } from '../../api/cron.js';
-import { findCondition, isConditionTrue, setCondition, type ConditionUpdate } from './conditions.js';
+import { findCondition, isConditionTrue, setCondition, type ConditionUpdate } from '../common/conditions.js';
 
 export type RayServiceConditionTypeName = 'Ready' | 'UpgradeInProgress' | 'RollbackInProgress' | 'Suspending' | 'Suspended';
 
