@@ -92,6 +92,15 @@ export class Simulation implements Clock, Timers {
   // Two loops interleaving over one heap (e.g. a callback calling run()) would break the
   // one-event-at-a-time contract, so re-entry is refused.
   private busy = false;
+  // Async callbacks ("processes") in flight, and how many of them are asleep in sleep(). The loop
+  // moves on only when every process in flight is asleep, so one that waits on virtual time
+  // (injected API latency, a think time) lets the clock advance, while one that is merely
+  // awaiting in-memory promises is always finished before the next event.
+  private tracked = 0;
+  private sleeping = 0;
+  private inCallback = false;
+  private wake: (() => void) | undefined;
+  private failure: SimulationError | undefined;
 
   constructor(opts: SimulationOptions = {}) {
     const start = opts.startTime ?? DEFAULT_START_TIME;
@@ -152,7 +161,8 @@ export class Simulation implements Clock, Timers {
       const timer = this.heap.pop();
       if (timer === undefined) return false;
       const r = this.fire(timer);
-      if (r !== undefined) await this.awaitResult(r, timer);
+      if (r !== undefined) this.track(r, timer);
+      if (this.tracked > this.sleeping) await this.quiesce();
       return true;
     } finally {
       this.busy = false;
@@ -170,7 +180,8 @@ export class Simulation implements Clock, Timers {
         heap.pop();
         n++;
         const r = this.fire(next);
-        if (r !== undefined) await this.awaitResult(r, next);
+        if (r !== undefined) this.track(r, next);
+        if (this.tracked > this.sleeping) await this.quiesce();
       }
       return n;
     } finally {
@@ -215,9 +226,10 @@ export class Simulation implements Clock, Timers {
         heap.pop();
         n++;
         const r = this.fire(next);
-        // Awaiting only real thenables keeps synchronous callbacks in a tight loop with no
-        // microtask hop per event.
-        if (r !== undefined) await this.awaitResult(r, next);
+        // Waiting only when a process is running keeps synchronous callbacks in a tight loop
+        // with no microtask hop per event.
+        if (r !== undefined) this.track(r, next);
+        if (this.tracked > this.sleeping) await this.quiesce();
       }
       if (until !== undefined && stoppedBy !== 'maxEvents') this.time = until;
       return { eventsRun: n, stoppedBy, now: this.time };
@@ -251,10 +263,13 @@ export class Simulation implements Clock, Timers {
     this.time = timer.time;
     this.executed++;
     let r: unknown;
+    this.inCallback = true;
     try {
       r = timer.fn();
     } catch (err) {
       throw this.wrap(err, timer);
+    } finally {
+      this.inCallback = false;
     }
     if (r !== null && (typeof r === 'object' || typeof r === 'function') && typeof (r as PromiseLike<unknown>).then === 'function') {
       return r as PromiseLike<unknown>;
@@ -262,11 +277,57 @@ export class Simulation implements Clock, Timers {
     return undefined;
   }
 
-  private async awaitResult(r: PromiseLike<unknown>, timer: Timer): Promise<void> {
-    try {
-      await r;
-    } catch (err) {
-      throw this.wrap(err, timer);
+  /**
+   * Suspends the calling process for `delayMs` of virtual time. Only a process the simulation is
+   * running (an async callback, or code it awaits) may sleep: the loop advances the clock while
+   * every process is asleep or done, and the sleeper resumes at its wake-up event.
+   */
+  sleep(delayMs: number, label = 'sleep'): Promise<void> {
+    if (!this.inCallback && this.tracked <= this.sleeping) throw new Error('Simulation.sleep: only an async callback the simulation is running may sleep');
+    return new Promise<void>((resolve) => {
+      this.after(
+        delayMs,
+        () => {
+          this.sleeping--;
+          resolve();
+        },
+        { label },
+      );
+      this.sleeping++;
+      this.notify();
+    });
+  }
+
+  private track(r: PromiseLike<unknown>, timer: Timer): void {
+    this.tracked++;
+    r.then(
+      () => {
+        this.tracked--;
+        this.notify();
+      },
+      (err: unknown) => {
+        this.tracked--;
+        this.failure ??= this.wrap(err, timer);
+        this.notify();
+      },
+    );
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    if (w && (this.tracked <= this.sleeping || this.failure)) {
+      this.wake = undefined;
+      w();
+    }
+  }
+
+  /** Waits until every process is finished or asleep; rethrows the first failure. */
+  private async quiesce(): Promise<void> {
+    while (this.tracked > this.sleeping && !this.failure) await new Promise<void>((resolve) => (this.wake = resolve));
+    const f = this.failure;
+    if (f) {
+      this.failure = undefined;
+      throw f;
     }
   }
 

@@ -5,6 +5,7 @@ import type { Clock, Rng } from '../core/clock.js';
 import type { Simulation } from '../core/simulation.js';
 import { createRng } from '../core/rng.js';
 import { defaultCrdDir, loadCrdDirs } from './manifests.js';
+import { MemoryKubeClient } from './memory-client.js';
 import { ObjectStore, type StoreOptions } from './store.js';
 
 export interface StoreSetup {
@@ -27,6 +28,11 @@ export function createSimStore(sim: Simulation, rng: Rng, setup: StoreSetup = {}
     }),
     setup,
   );
+}
+
+/** The in-memory KubeClient of a simulation: injected API latency is waited out in virtual time. */
+export function createSimClient(sim: Simulation, store: ObjectStore): MemoryKubeClient {
+  return new MemoryKubeClient(store, { delay: (ms) => sim.sleep(ms, 'api latency') });
 }
 
 export const wallClock: Clock = { now: () => Date.now() };
