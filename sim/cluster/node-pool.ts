@@ -12,12 +12,43 @@ export interface NodeShape {
   instanceType: string;
   /** Dollars per node-hour, billed per second. */
   pricePerHour: number;
+  /** Capacity where it differs from allocatable (kube-reserved, system-reserved, eviction threshold). */
+  capacity?: { cpu?: string; memory?: string; ephemeralStorage?: string };
+  /** Allocatable ephemeral-storage (default "200Gi"). */
+  ephemeralStorage?: string;
+  /** The nvidia.com/gpu.product label of GPU shapes (default "NVIDIA-H100-80GB-HBM3"). */
+  gpuProduct?: string;
+  /** GPU memory in MiB, for the nvidia.com/gpu.memory label (default 81559 for H100 80 GB). */
+  gpuMemoryMiB?: number;
 }
 
 export const NODE_PRESETS: Readonly<Record<string, NodeShape>> = {
-  'h100-8x': { cpu: '191450m', memory: '1938410Mi', gpus: 8, pods: 100, instanceType: 'p5.48xlarge', pricePerHour: 55.04 },
-  'cpu-96': { cpu: '95690m', memory: '373552Mi', gpus: 0, pods: 110, instanceType: 'm7i.24xlarge', pricePerHour: 4.84 },
+  'h100-8x': {
+    cpu: '191450m',
+    memory: '1938410Mi',
+    gpus: 8,
+    pods: 100,
+    instanceType: 'p5.48xlarge',
+    pricePerHour: 55.04,
+    capacity: { cpu: '192', memory: '2097152Mi', ephemeralStorage: '200Gi' },
+    ephemeralStorage: '184Gi',
+    gpuProduct: 'NVIDIA-H100-80GB-HBM3',
+    gpuMemoryMiB: 81559,
+  },
+  'cpu-96': {
+    cpu: '95690m',
+    memory: '373552Mi',
+    gpus: 0,
+    pods: 110,
+    instanceType: 'm7i.24xlarge',
+    pricePerHour: 4.84,
+    capacity: { cpu: '96', memory: '393216Mi', ephemeralStorage: '200Gi' },
+    ephemeralStorage: '184Gi',
+  },
 };
+
+/** The GPU product label H100 shapes carry (what NVIDIA's GPU feature discovery reports). */
+export const H100_GPU_PRODUCT = 'NVIDIA-H100-80GB-HBM3';
 
 export interface Taint {
   key: string;
@@ -40,4 +71,23 @@ export interface NodePoolSpec {
   nodesPerBlock?: number;
   /** Request-to-allocatable delay for nodes added later (provisioning), virtual ms. */
   provisioningDelay?: Distribution;
+}
+
+/** Thrown for a pool that names an unknown preset or carries an impossible shape. */
+export class NodePoolError extends Error {
+  override readonly name = 'NodePoolError';
+  constructor(
+    readonly pool: string,
+    message: string,
+  ) {
+    super(`node pool "${pool}": ${message}`);
+  }
+}
+
+/** The pool's shape: the preset it names, or its own. Unknown presets throw and list the known ones. */
+export function resolveShape(pool: Pick<NodePoolSpec, 'name' | 'shape'>): NodeShape {
+  if (typeof pool.shape !== 'string') return pool.shape;
+  const s = NODE_PRESETS[pool.shape];
+  if (!s) throw new NodePoolError(pool.name, `unknown shape "${pool.shape}" (known: ${Object.keys(NODE_PRESETS).join(', ')})`);
+  return s;
 }
