@@ -27,6 +27,8 @@ export {
   METRIC_UNITS,
   TIMESERIES_COLUMNS,
   EXPECTATION_OPS,
+  EXPECTABLE_METRICS,
+  CAUSE_METRIC_PREFIX,
   type MetricUnit,
   type Expectation,
   type ExpectationOp,

@@ -5,7 +5,7 @@
 import Table from 'cli-table3';
 import type { TraceRecord } from '../core/trace.js';
 import { TRACE } from '../core/trace-events.js';
-import { METRIC_NAMES, type MetricName, type Metrics } from './compute.js';
+import { METRIC_NAMES, type MetricName, type Metrics, type ScalarMetricName } from './compute.js';
 
 /** How a metric's value reads to a person. */
 export type MetricUnit = 'count' | 'seconds' | 'pct' | 'fraction' | 'index' | 'gpu_hours' | 'usd' | 'causes';
@@ -197,12 +197,17 @@ export interface ExpectationViolation {
   message: string;
 }
 
-const CAUSE_PREFIX = 'node_failures_by_cause.';
+/** An expectation names one failure cause's count as this prefix + the cause ("node_failures_by_cause.nic"). */
+export const CAUSE_METRIC_PREFIX = 'node_failures_by_cause.';
+
+/** The metrics an expectation may name as they are: every metric but node_failures_by_cause (a
+ * record, named per cause with CAUSE_METRIC_PREFIX), in METRIC_NAMES order. */
+export const EXPECTABLE_METRICS: readonly ScalarMetricName[] = METRIC_NAMES.filter((n): n is ScalarMetricName => n !== 'node_failures_by_cause');
 
 /** Whether `metric` can be named in an expectation (so scenario validators can check early). */
 export function isExpectableMetric(metric: string): boolean {
-  if (metric.startsWith(CAUSE_PREFIX)) return metric.length > CAUSE_PREFIX.length;
-  return (METRIC_NAMES as readonly string[]).includes(metric) && metric !== 'node_failures_by_cause';
+  if (metric.startsWith(CAUSE_METRIC_PREFIX)) return metric.length > CAUSE_METRIC_PREFIX.length;
+  return (EXPECTABLE_METRICS as readonly string[]).includes(metric);
 }
 
 function compare(actual: number, op: ExpectationOp, expected: number, tolerance: number | undefined): boolean {
@@ -242,7 +247,7 @@ export function checkExpectations(m: Metrics, expectations: readonly Expectation
     const { metric, op, value } = e;
     const fail = (actual: number | null, message: string) => violations.push({ expectation: e, actual, message });
     if (typeof metric !== 'string' || !isExpectableMetric(metric)) {
-      fail(null, `unknown metric ${JSON.stringify(metric)}; known: ${METRIC_NAMES.filter((n) => n !== 'node_failures_by_cause').join(', ')}, ${CAUSE_PREFIX}<cause>`);
+      fail(null, `unknown metric ${JSON.stringify(metric)}; known: ${EXPECTABLE_METRICS.join(', ')}, ${CAUSE_METRIC_PREFIX}<cause>`);
       continue;
     }
     if (!(EXPECTATION_OPS as readonly string[]).includes(op)) {
@@ -255,9 +260,9 @@ export function checkExpectations(m: Metrics, expectations: readonly Expectation
     }
     let name: MetricName;
     let actual: number | null;
-    if (metric.startsWith(CAUSE_PREFIX)) {
+    if (metric.startsWith(CAUSE_METRIC_PREFIX)) {
       name = 'node_failures';
-      actual = m.node_failures_by_cause[metric.slice(CAUSE_PREFIX.length)] ?? 0;
+      actual = m.node_failures_by_cause[metric.slice(CAUSE_METRIC_PREFIX.length)] ?? 0;
     } else {
       name = metric as MetricName;
       actual = m[name] as number | null;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  EXPECTABLE_METRICS,
   METRIC_NAMES,
   checkExpectations,
   computeMetrics,
@@ -249,6 +250,10 @@ describe('checkExpectations', () => {
     expect(isExpectableMetric('node_failures_by_cause.')).toBe(false);
     expect(isExpectableMetric('node_failures_by_cause')).toBe(false);
     expect(isExpectableMetric('latency')).toBe(false);
+    // EXPECTABLE_METRICS (what scenario files may name as is) is every metric but the per-cause record.
+    expect(EXPECTABLE_METRICS.every(isExpectableMetric)).toBe(true);
+    expect([...EXPECTABLE_METRICS, 'node_failures_by_cause']).toEqual(expect.arrayContaining([...METRIC_NAMES]));
+    expect(EXPECTABLE_METRICS).toHaveLength(METRIC_NAMES.length - 1);
   });
 
   it('works end to end on computed metrics', () => {
