@@ -108,12 +108,21 @@ export class FileSink implements TraceSink {
 export interface TraceWriterOptions {
   /** Supplies `t` for events emitted without one, normally `() => sim.elapsed()`. */
   elapsed?: () => number;
+  /** Sees every record as it is written (e.g. a metrics accumulator), without re-parsing lines. */
+  onRecord?: (r: TraceRecord) => void;
+}
+
+/** A sink that keeps nothing: runs that only want metrics (the onRecord listener) and no file. */
+export class NullSink implements TraceSink {
+  write(): void {}
+  close(): void {}
 }
 
 export class TraceWriter {
   private seq = 0;
   private lastT = 0;
   private readonly elapsed: (() => number) | undefined;
+  private readonly onRecord: ((r: TraceRecord) => void) | undefined;
 
   /** Writes the header immediately, so it is always the first line. `meta` (scenario, seed, ...)
    * goes into the header's data next to `version`. */
@@ -126,6 +135,7 @@ export class TraceWriter {
       throw new Error('TraceWriter: meta must not contain "version"; it is reserved for TRACE_VERSION');
     }
     this.elapsed = opts.elapsed;
+    this.onRecord = opts.onRecord;
     sink.write(serializeRecord({ t: 0, seq: 0, type: TRACE_HEADER_TYPE, actor: 'raysim', data: { version: TRACE_VERSION, ...meta } }));
   }
 
@@ -148,7 +158,9 @@ export class TraceWriter {
     if (typeof event.actor !== 'string' || event.actor.length === 0) throw new TypeError(`TraceWriter.emit(${event.type}): actor must be a non-empty string`);
     const seq = ++this.seq;
     this.lastT = t;
-    this.sink.write(serializeRecord({ t, seq, type: event.type, actor: event.actor, ref: event.ref, reason: event.reason, data: event.data }));
+    const record: TraceRecord = { t, seq, type: event.type, actor: event.actor, ref: event.ref, reason: event.reason, data: event.data };
+    this.sink.write(serializeRecord(record));
+    this.onRecord?.(record);
     return seq;
   }
 

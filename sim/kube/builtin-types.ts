@@ -95,6 +95,7 @@ function admitPod(pod: KubeObject, ctx: AdmissionContext): void {
   // pod that states a different value itself is refused rather than silently rewritten.
   let priority = 0;
   let preemption: string | undefined;
+  if (ctx.extendedResourceToleration) addExtendedResourceTolerations(spec);
   if (spec.priorityClassName) {
     const pc = ctx.peek('scheduling.k8s.io', 'priorityclasses', undefined, spec.priorityClassName);
     if (!pc) throw forbidden(`no PriorityClass with name ${spec.priorityClassName} was found`);
@@ -132,6 +133,23 @@ function admitPod(pod: KubeObject, ctx: AdmissionContext): void {
  * limits on every container and summed requests equal to summed limits. So a pod that asks only
  * for GPUs is BestEffort, not Burstable.
  */
+/**
+ * kube-apiserver's ExtendedResourceToleration plugin (on in GPU clusters such as GKE and AKS): a
+ * pod that asks for an extended resource tolerates the taint named after it, so GPU nodes can be
+ * tainted nvidia.com/gpu:NoSchedule without every GPU pod spelling out the toleration.
+ */
+function addExtendedResourceTolerations(spec: Obj): void {
+  const names = new Set<string>();
+  for (const list of ['initContainers', 'containers'] as const)
+    for (const c of (spec[list] ?? []) as Obj[])
+      for (const r of Object.keys({ ...(c.resources?.requests ?? {}), ...(c.resources?.limits ?? {}) })) if (r.includes('/') && !r.startsWith('kubernetes.io/')) names.add(r);
+  if (!names.size) return;
+  const tolerations = (spec.tolerations ??= []) as Obj[];
+  for (const key of [...names].sort())
+    if (!tolerations.some((t) => t.key === key && (t.operator ?? 'Equal') === 'Exists' && (t.effect === undefined || t.effect === 'NoSchedule')))
+      tolerations.push({ key, operator: 'Exists', effect: 'NoSchedule' });
+}
+
 function qosClass(spec: Obj): string {
   const requests = new Map<string, number>();
   const limits = new Map<string, number>();

@@ -15,6 +15,8 @@ export interface StoreSetup {
   crdDirs?: string[];
   watchWindow?: number;
   freezeObjects?: boolean;
+  /** Admission plugin ExtendedResourceToleration (GPU pods tolerate nvidia.com/gpu taints). */
+  extendedResourceToleration?: boolean;
 }
 
 export function createSimStore(sim: Simulation, rng: Rng, setup: StoreSetup = {}): ObjectStore {
@@ -25,6 +27,7 @@ export function createSimStore(sim: Simulation, rng: Rng, setup: StoreSetup = {}
       defer: (fn) => void sim.after(0, fn, { label: 'apiserver', priority: 'urgent' }),
       watchWindow: setup.watchWindow,
       freezeObjects: setup.freezeObjects,
+      extendedResourceToleration: setup.extendedResourceToleration,
     }),
     setup,
   );

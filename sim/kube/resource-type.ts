@@ -24,6 +24,9 @@ export interface AdmissionContext {
   peek(group: string, plural: string, namespace: string | undefined, name: string): KubeObject | undefined;
   /** Every object of a kind, without copying (cluster-scoped lookups such as PriorityClasses). */
   list(group: string, plural: string): KubeObject[];
+  /** The ExtendedResourceToleration admission plugin is on: pods asking for an extended
+   * resource (nvidia.com/gpu) get a toleration for the taint of the same name. */
+  extendedResourceToleration: boolean;
   /** Deterministic allocator, e.g. for Service cluster IPs. */
   allocateClusterIP(): string;
 }

@@ -58,6 +58,8 @@ export interface StoreOptions {
   watchWindow?: number;
   /** Freeze stored objects (tests): catches code that mutates shared objects. */
   freezeObjects?: boolean;
+  /** Admission plugin ExtendedResourceToleration (default off, as in kube-apiserver). */
+  extendedResourceToleration?: boolean;
   /** Extra kinds to serve besides the built-ins (rarely needed: prefer CRDs). */
   extraTypes?: ResourceType[];
 }
@@ -177,6 +179,7 @@ export class ObjectStore {
     this.defer = opts.defer ?? queueMicrotask;
     this.window = opts.watchWindow ?? 10_000;
     this.freeze = opts.freezeObjects ?? false;
+    this.admissionContext.extendedResourceToleration = opts.extendedResourceToleration ?? false;
     this.registry = new ResourceRegistry([...builtinResourceTypes(), ...(opts.extraTypes ?? [])]);
     for (const ns of INITIAL_NAMESPACES) this.create(this.type('', 'namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   }
@@ -499,6 +502,7 @@ export class ObjectStore {
       const ks = rt ? this.kinds.get(rt) : undefined;
       return ks ? [...ks.objects.values()] : [];
     },
+    extendedResourceToleration: false,
     allocateClusterIP: () => {
       const n = ++this.clusterIPs;
       return `10.96.${(n >> 8) & 255}.${n & 255}`;
