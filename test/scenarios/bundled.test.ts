@@ -31,9 +31,10 @@ describe('bundled scenarios', () => {
     expect(s.expectations.length).toBeGreaterThan(0);
   });
 
-  it('h100-small: 16 nodes, ~40 jobs over a few hours', () => {
+  it('h100-small: 16 GPU nodes (plus CPU nodes for submitters), ~40 jobs over a few hours', () => {
     const s = loadScenario('scenarios/h100-small.yaml');
-    expect(s.cluster.nodePools.reduce((n, p) => n + p.count, 0)).toBe(16);
+    expect(s.cluster.nodePools.filter((p) => p.shape === 'h100-8x').reduce((n, p) => n + p.count, 0)).toBe(16);
+    expect(s.cluster.nodePools.filter((p) => p.shape !== 'h100-8x').every((p) => p.shape === 'cpu-96')).toBe(true);
     expect(s.durationMs).toBeLessThanOrEqual(8 * 3_600_000);
     const jobs = expandWorkloads(s, createRng(s.seed)).length + s.workloads.manifests.length;
     expect(jobs).toBeGreaterThanOrEqual(30);
@@ -43,8 +44,9 @@ describe('bundled scenarios', () => {
   it('h100-fleet-30d: 1,024 h100-8x nodes in 4 zones, ~10,000 RayJobs over 30 days, Llama 3 failures', () => {
     const s = loadScenario('scenarios/h100-fleet-30d.yaml');
     expect(s.durationMs).toBe(30 * 86_400_000);
-    const [pool] = s.cluster.nodePools;
-    expect(s.cluster.nodePools).toHaveLength(1);
+    const pools = s.cluster.nodePools.filter((p) => p.shape === 'h100-8x');
+    const [pool] = pools;
+    expect(pools).toHaveLength(1);
     expect(pool).toMatchObject({ count: 1024, shape: 'h100-8x' });
     expect(pool!.zones).toHaveLength(4);
     expect(s.faults.nodeFailures?.ratePerNodeDay).toBe(3.8e-3);
