@@ -9,7 +9,13 @@ import { ApiError } from '../controller/runtime/api-error.js';
 import { createWallClockStore, wallClock } from './kube/create-store.js';
 import { ApiServer } from './kube/http/server.js';
 import { ManifestError, packageRoot } from './kube/manifests.js';
-import { runDemo } from './demo.js';
+import path from 'node:path';
+import { loadScenario } from '../scenarios/loader.js';
+import { parseDuration } from '../scenarios/duration.js';
+import { ScenarioError } from '../scenarios/scenario-error.js';
+import { human, progressReporter, summary, writeOutputs } from './run-report.js';
+import { RunError, runScenario } from './run.js';
+import { SimulationError } from './core/simulation.js';
 import { HttpKubeClient } from '../controller/runtime/http-kube-client.js';
 import { createLogger, parseLogLevel } from '../controller/runtime/logger.js';
 import { OperatorSetupError, startOperator } from './operator.js';
@@ -129,15 +135,68 @@ export function buildProgram(): Command {
     );
 
   program
+    .command('run')
+    .description('Run a scenario: weeks of cluster time in seconds; prints the metrics and writes the trace')
+    .argument('<scenario>', 'scenario YAML file')
+    .option('--seed <seed>', "override the scenario's seed")
+    .option('--until <duration>', "stop after this much simulated time (e.g. 2h, 30d; default: the scenario's duration)")
+    .option('--out <dir>', 'write DIR/trace.jsonl, DIR/metrics.json and DIR/metrics.csv')
+    .option('--no-progress', 'no progress bar (it is shown only on a terminal anyway)')
+    .action(async (file: string, o: { seed?: string; until?: string; out?: string; progress: boolean }) => {
+      const code = await runCommand(file, o);
+      if (code !== EXIT.ok) throw new ExitCode(code);
+    });
+
+  program
+    .command('validate')
+    .description('Check a scenario file and report every problem with file, line, column and field path')
+    .argument('<scenario>', 'scenario YAML file')
+    .action((file: string) => {
+      const sc = loadScenario(file);
+      const gpus = sc.cluster.nodePools.length;
+      console.log(`${file}: valid (${sc.name}: ${human(sc.durationMs)}, ${gpus} node pool${gpus === 1 ? '' : 's'}, ${sc.workloads.manifests.length} manifests, ${sc.workloads.generators.length} generators, ${sc.expectations.length} expectations)`);
+    });
+
+  program
     .command('demo')
-    .description('Run the bundled llama-finetune RayJob through the in-memory API server and print what the watches saw')
-    .option('--seed <seed>', 'random seed', '1')
-    .action(async (o: { seed: string }) => {
-      const { lines } = await runDemo(o.seed);
-      for (const l of lines) console.log(l);
+    .description('Run the bundled scenario scenarios/h100-small.yaml and print its summary (the README\'s main job)')
+    .option('--seed <seed>', "override the scenario's seed")
+    .option('--out <dir>', 'write the trace and metrics to DIR')
+    .action(async (o: { seed?: string; out?: string }) => {
+      const code = await runCommand(path.join(packageRoot(), 'scenarios', 'h100-small.yaml'), { ...o, progress: true });
+      if (code !== EXIT.ok) throw new ExitCode(code);
     });
 
   return program;
+}
+
+/** Ends a command with a given exit code (expectations violated) without an error message. */
+class ExitCode extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+async function runCommand(file: string, o: { seed?: string; until?: string; out?: string; progress: boolean }): Promise<number> {
+  const scenario = loadScenario(file);
+  let untilMs: number | undefined;
+  if (o.until !== undefined) {
+    untilMs = parseDuration(/^\d+(\.\d+)?$/.test(o.until) ? Number(o.until) : o.until);
+    if (untilMs === undefined) throw new CliError(`--until ${o.until}: not a duration (examples: 90, 30s, 5m, 2h, 30d, 1h30m)`);
+  }
+  if (o.out) fs.mkdirSync(o.out, { recursive: true });
+  const progress = progressReporter(o.progress && !!process.stderr.isTTY);
+  let result;
+  try {
+    result = await runScenario({ scenario, seed: o.seed, untilMs, traceFile: o.out ? path.join(o.out, 'trace.jsonl') : undefined, onProgress: progress.onProgress });
+  } finally {
+    progress.stop();
+  }
+  if (o.out) writeOutputs(o.out, result);
+  console.log(summary(scenario.name, result));
+  if (o.out) console.log(`wrote ${path.join(o.out, 'trace.jsonl')}, metrics.json, metrics.csv`);
+  if (result.programmingErrors.length) return EXIT.internalError;
+  return result.violations.length ? EXIT.expectationsViolated : EXIT.ok;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -146,9 +205,22 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return EXIT.ok;
   } catch (e) {
+    if (e instanceof ExitCode) return e.code;
+    if (e instanceof ScenarioError) {
+      console.error(e.lines().join('\n'));
+      return EXIT.invalidInput;
+    }
+    if (e instanceof RunError) {
+      console.error(`raysim: ${e.message}`);
+      return EXIT.invalidInput;
+    }
     const code = (e as { code?: string }).code;
     if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return EXIT.ok;
     if (typeof code === 'string' && code.startsWith('commander.')) return EXIT.invalidInput;
+    if (e instanceof SimulationError) {
+      console.error(`raysim: the run stopped: ${e.message}${e.cause instanceof Error && e.cause.stack ? `\n${e.cause.stack}` : ''}`);
+      return EXIT.internalError;
+    }
     if (e instanceof ManifestError || e instanceof ApiError || e instanceof CliError) {
       console.error(`raysim: ${e.message}`);
       return EXIT.invalidInput;

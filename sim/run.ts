@@ -8,6 +8,7 @@
 import type { Pod, RayJob } from '../controller/api/types.js';
 import { jobController } from '../controller/batchjob/index.js';
 import { rayReconcilers } from '../controller/ray/index.js';
+import { isApiError } from '../controller/runtime/api-error.js';
 import type { KubeObject } from '../controller/runtime/kube-object.js';
 import { createLogger, silentLogger } from '../controller/runtime/logger.js';
 import { SimManager } from '../controller/runtime/sim-manager.js';
@@ -23,6 +24,7 @@ import { Kubelet } from './cluster/kubelet.js';
 import { NodePools } from './cluster/node-pools.js';
 import { NodeFaults } from './faults/node-faults.js';
 import { createSimClient, createSimStore } from './kube/create-store.js';
+import { MemoryKubeClient } from './kube/memory-client.js';
 import { MetricsAccumulator, type Metrics } from './metrics/compute.js';
 import { checkExpectations, type ExpectationViolation } from './metrics/report.js';
 import { kubeletExits, RayRuntime, SubmitterRunner } from './ray/index.js';
@@ -84,26 +86,32 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
 
   // GPU fleets run with ExtendedResourceToleration, so GPU pods tolerate the nvidia.com/gpu taint.
   const store = createSimStore(sim, rng.fork('apiserver'), { extendedResourceToleration: true });
-  if (sc.faults.apiServer) store.faults.configure(sc.faults.apiServer);
+  // Controllers (operator, scheduler, Job controller, kubelet reconciles) use `client`, which sees
+  // injected API faults; the simulated infrastructure's own bookkeeping (node pools, kubelet
+  // hooks, the Ray runtime, faults, the workload observer) uses `infra`, which does not.
   const client = createSimClient(sim, store);
+  const infra = new MemoryKubeClient(store, { exemptFromFaults: true });
 
-  const pools = new NodePools({ client, clock: sim, pools: sc.cluster.nodePools, timers: sim, rng: rng.fork('nodepools'), ...traced });
-  const ray = new RayRuntime(sim, client, rng.fork('ray'), { headStart: sc.ray.headStart, serveAppStart: sc.ray.serveAppStart, trace });
-  const kubelet = new Kubelet({ client, clock: sim, timings: { imagePull: sc.kubelet.imagePull, containerStart: sc.kubelet.containerStart }, ...traced });
+  const pools = new NodePools({ client: infra, clock: sim, pools: sc.cluster.nodePools, timers: sim, rng: rng.fork('nodepools'), ...traced });
+  const ray = new RayRuntime(sim, infra, rng.fork('ray'), { headStart: sc.ray.headStart, serveAppStart: sc.ray.serveAppStart, trace });
+  const kubelet = new Kubelet({ client: infra, clock: sim, timings: { imagePull: sc.kubelet.imagePull, containerStart: sc.kubelet.containerStart }, ...traced });
   const manager = new SimManager(sim, client, { rng: rng.fork('operator'), logger: process.env.RAYSIM_DEBUG ? createLogger({ level: 'debug', format: 'text' }) : silentLogger, traceWriter: o.traceReconciles ? trace : undefined });
   for (const r of rayReconcilers({ dashboards: ray.dashboards, batchScheduler: sc.operator.batchScheduler })) manager.add(r);
   manager.add(jobController());
   manager.add(kubelet);
   manager.add(createScheduler({ policy: sc.operator.placementPolicy, onDecision: (d) => recordDecision(trace, sim.startTime, d) }));
-  const runner = new SubmitterRunner(sim, client, ray, kubeletExits(kubelet));
+  const runner = new SubmitterRunner(sim, infra, ray, kubeletExits(kubelet));
 
   const nodes = await pools.start();
-  await observeJobs(client, trace);
+  await observeJobs(infra, trace);
   await ray.start();
   await runner.start();
   await manager.start();
+  // API faults start once the cluster is up: the scenario is about running workloads on a flaky
+  // API server, not about bootstrapping one.
+  if (sc.faults.apiServer) store.faults.configure(sc.faults.apiServer);
 
-  const faults = new NodeFaults(sim, kubelet, client, rng.fork('faults'), {
+  const faults = new NodeFaults(sim, kubelet, infra, rng.fork('faults'), {
     nodeFailures: sc.faults.nodeFailures,
     gpuErrors: sc.faults.gpuErrors,
     maintenance: sc.faults.maintenance.map((m) => ({
@@ -121,7 +129,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   for (const r of sc.faults.operatorRestarts) sim.at(sim.startTime + r.atMs, () => manager.restart({ downtimeMs: r.downtimeMs }), { label: 'operator restart' });
 
   for (const w of workloadTimeline(sc, rng.fork('workloads'))) {
-    sim.at(sim.startTime + w.atMs, () => submit(client, w.object), { label: `submit ${w.object.kind} ${w.object.metadata.name}` });
+    sim.at(sim.startTime + w.atMs, () => submit(sim, client, w.object), { label: `submit ${w.object.kind} ${w.object.metadata.name}` });
   }
 
   // Run in chunks so progress can be reported; the chunking does not change the trace.
@@ -146,20 +154,29 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   };
 }
 
-/** Creates (or, for a later manifest of the same object, updates) a workload object. */
-async function submit(client: ReturnType<typeof createSimClient>, obj: KubeObject): Promise<void> {
+/**
+ * Creates (or, for a later manifest of the same object, updates) a workload object, retrying
+ * what a client retries (429, 5xx, a conflict on update) with backoff, as kubectl and client-go do.
+ */
+async function submit(sim: Simulation, client: ReturnType<typeof createSimClient>, obj: KubeObject, attempt = 0): Promise<void> {
   const id = { apiVersion: obj.apiVersion, kind: obj.kind };
   try {
-    await client.create(obj);
+    try {
+      await client.create(obj);
+    } catch (e) {
+      if (!isApiError(e, 'AlreadyExists')) throw e;
+      const cur = await client.get(id, obj.metadata.name!, obj.metadata.namespace);
+      await client.update({ ...obj, metadata: { ...obj.metadata, resourceVersion: cur.metadata.resourceVersion } });
+    }
   } catch (e) {
-    if ((e as { reason?: string }).reason !== 'AlreadyExists') throw e;
-    const cur = await client.get(id, obj.metadata.name!, obj.metadata.namespace);
-    await client.update({ ...obj, metadata: { ...obj.metadata, resourceVersion: cur.metadata.resourceVersion } });
+    const retriable = isApiError(e) && (e.code === 429 || e.code >= 500 || e.code === 409);
+    if (!retriable || attempt >= 10) throw e;
+    sim.after(Math.min(30_000, 200 * 2 ** attempt), () => submit(sim, client, obj, attempt + 1), { label: `resubmit ${obj.kind} ${obj.metadata.name}` });
   }
 }
 
 /** job.submitted when a RayJob appears, job.finished when it first reaches a terminal status. */
-async function observeJobs(client: ReturnType<typeof createSimClient>, trace: TraceWriter): Promise<void> {
+async function observeJobs(client: MemoryKubeClient, trace: TraceWriter): Promise<void> {
   const finished = new Set<string>();
   await client.watch<RayJob>(RAYJOB, {}, {
     event: (e) => {

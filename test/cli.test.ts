@@ -1,4 +1,4 @@
-// The raysim command line: `raysim demo` in-process, exit codes for bad input, and
+// The raysim command line: `raysim demo`, `run` and `validate` in-process, exit codes for bad input, and
 // `raysim apiserver` as a real child process that kubectl talks to and SIGTERM stops cleanly.
 
 import fs from 'node:fs';
@@ -27,32 +27,64 @@ async function run(...args: string[]): Promise<{ code: number; out: string[]; er
   }
 }
 
-describe('raysim demo', () => {
-  it('prints what the watches saw, including the 409, the 422 and the cascade, and exits 0', async () => {
+describe('raysim demo and raysim run', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'raysim-run-'));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('demo runs the bundled h100-small scenario and prints the summary table, exit 0', async () => {
     const { code, out, err } = await run('demo');
     expect(err).toBe('');
     expect(code).toBe(EXIT.ok);
     const text = out.join('\n');
-    expect(out[0]).toMatch(/^\s+0\.0s {2}applied RayJob\/llama-finetune from llama-finetune\.rayjob\.yaml$/);
-    expect(text).toMatch(/watch ADDED {4}RayJob\/llama-finetune/);
-    expect(text).toMatch(/watch ADDED {4}RayCluster\/llama-finetune-\w+/);
-    expect(out.filter((l) => /watch ADDED {4}Pod\/llama-finetune-\w+-(head|gpu-workers-worker)-\w+ \(Pending\)/.test(l))).toHaveLength(5);
-    expect(text).toMatch(/stale update of Pod\/\S+: 409 Conflict/);
-    expect(text).toMatch(/invalid RayJob: 422 Invalid: .*spec\.backoffLimit/);
-    expect(text).toMatch(/watch MODIFIED RayJob\/llama-finetune \(Complete\)/);
-    // The cascade: the RayJob's deletion takes its RayCluster, whose deletion takes the pods.
-    const del = out.findIndex((l) => l.includes('deleted the RayJob (Background propagation)'));
-    expect(del).toBeGreaterThan(0);
-    const after = out.slice(del);
-    expect(after.some((l) => /watch DELETED {2}RayCluster\/llama-finetune-\w+/.test(l))).toBe(true);
-    expect(after.filter((l) => /watch DELETED {2}Pod\//.test(l))).toHaveLength(5);
-    expect(out[out.length - 1]).toMatch(/done: \d+ trace records, 0 Ray objects and pods left, resourceVersion \d+$/);
+    expect(text).toMatch(/^scenario h100-small: 6\.0h simulated in [\d.]+ s wall/m);
+    const completed = Number(/jobs_completed\s+│\s+(\d+)/.exec(text)?.[1]);
+    expect(completed).toBeGreaterThanOrEqual(25);
+    expect(text).toMatch(/gpu_allocation_pct\s+│\s+[\d.]+%/);
+    expect(text).toContain('expectations: all met');
   });
 
-  it('is deterministic for a seed', async () => {
-    const a = await run('demo', '--seed', '7');
-    const b = await run('demo', '--seed', '7');
-    expect(a.out).toEqual(b.out);
+  it('run is deterministic: the same seed gives a byte-identical trace, another seed a different one', async () => {
+    const outs = ['a', 'b', 'c'].map((d) => path.join(tmp, d));
+    expect((await run('run', 'scenarios/h100-small.yaml', '--until', '90m', '--out', outs[0]!)).code).not.toBe(EXIT.internalError);
+    await run('run', 'scenarios/h100-small.yaml', '--until', '90m', '--out', outs[1]!);
+    await run('run', 'scenarios/h100-small.yaml', '--until', '90m', '--seed', '43', '--out', outs[2]!);
+    const trace = (d: string) => fs.readFileSync(path.join(d, 'trace.jsonl'), 'utf8');
+    expect(trace(outs[0]!).split('\n').length).toBeGreaterThan(50);
+    expect(trace(outs[1]!)).toBe(trace(outs[0]!));
+    expect(trace(outs[2]!)).not.toBe(trace(outs[0]!));
+    const metrics = JSON.parse(fs.readFileSync(path.join(outs[0]!, 'metrics.json'), 'utf8'));
+    expect(metrics.jobs_submitted).toBeGreaterThan(0);
+    expect(fs.readFileSync(path.join(outs[0]!, 'metrics.csv'), 'utf8').split('\n')[0]).toContain('jobs_submitted');
+  });
+
+  it('run exits 1 when an expectation is violated, and says which', async () => {
+    const file = path.join(tmp, 'strict.yaml');
+    fs.writeFileSync(
+      file,
+      ['name: strict', 'duration: 30m', 'cluster:', '  nodePools: [{ name: gpu, count: 1, shape: h100-8x }]', 'expectations:', '  - { metric: jobs_completed, op: ">=", value: 5 }', ''].join('\n'),
+    );
+    const r = await run('run', file);
+    expect(r.code).toBe(EXIT.expectationsViolated);
+    expect(r.out.join('\n')).toMatch(/expected jobs_completed >= 5, got 0/);
+  });
+
+  it('run and validate reject a bad scenario with file, line and column (exit 2)', async () => {
+    const file = path.join(tmp, 'bad.yaml');
+    fs.writeFileSync(file, 'name: bad\nduration: 1h\nclusterr: {}\n');
+    for (const cmd of ['run', 'validate']) {
+      const r = await run(cmd, file);
+      expect(r.code).toBe(EXIT.invalidInput);
+      expect(r.err).toContain(`${file}:3:1: clusterr: unknown key 'clusterr'; did you mean 'cluster'?`);
+    }
+    const ok = await run('validate', 'scenarios/h100-fleet-30d.yaml');
+    expect(ok.code).toBe(EXIT.ok);
+    expect(ok.out.join('\n')).toMatch(/valid \(h100-fleet-30d: 30\.0d/);
+  });
+
+  it('a bad --until is invalid input', async () => {
+    const r = await run('run', 'scenarios/h100-small.yaml', '--until', 'soon');
+    expect(r.code).toBe(EXIT.invalidInput);
+    expect(r.err).toContain('--until soon: not a duration');
   });
 });
 

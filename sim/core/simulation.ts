@@ -298,6 +298,11 @@ export class Simulation implements Clock, Timers {
     });
   }
 
+  /** Whether sleep() may be called now: inside a callback, or while a process is running. */
+  canSleep(): boolean {
+    return this.inCallback || this.tracked > this.sleeping;
+  }
+
   private track(r: PromiseLike<unknown>, timer: Timer): void {
     this.tracked++;
     r.then(

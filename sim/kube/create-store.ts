@@ -33,9 +33,13 @@ export function createSimStore(sim: Simulation, rng: Rng, setup: StoreSetup = {}
   );
 }
 
-/** The in-memory KubeClient of a simulation: injected API latency is waited out in virtual time. */
+/**
+ * The in-memory KubeClient of a simulation: injected API latency is waited out in virtual time by
+ * the calling process. Work not started by the simulation loop (a continuation a watch handler
+ * left running) cannot sleep without stalling the loop's bookkeeping, so it goes undelayed.
+ */
 export function createSimClient(sim: Simulation, store: ObjectStore): MemoryKubeClient {
-  return new MemoryKubeClient(store, { delay: (ms) => sim.sleep(ms, 'api latency') });
+  return new MemoryKubeClient(store, { delay: (ms) => (sim.canSleep() ? sim.sleep(ms, 'api latency') : Promise.resolve()) });
 }
 
 export const wallClock: Clock = { now: () => Date.now() };

@@ -43,13 +43,18 @@ export class FaultInjector {
     this.config = config;
   }
 
+  /** >0 while a fault-exempt caller runs (see MemoryClientOptions.exemptFromFaults). */
+  suspended = 0;
+
   get active(): boolean {
+    if (this.suspended > 0) return false;
     const c = this.config;
     return !!(c.latencyMs || c.errors?.length || c.dropWatchRate || c.staleReadRate);
   }
 
   /** Throws the injected error for this request, if the dice say so. */
   check(verb: Verb, resource: string, name = ''): void {
+    if (this.suspended > 0) return;
     for (const e of this.config.errors ?? []) {
       if (e.verbs ? !e.verbs.includes(verb) : verb === 'watch') continue;
       if (e.resources && !e.resources.includes(resource)) continue;
@@ -66,11 +71,13 @@ export class FaultInjector {
   }
 
   dropWatch(): boolean {
+    if (this.suspended > 0) return false;
     const r = this.config.dropWatchRate;
     return !!r && this.rng.next() < r;
   }
 
   staleRead(): boolean {
+    if (this.suspended > 0) return false;
     const r = this.config.staleReadRate;
     return !!r && this.rng.next() < r;
   }

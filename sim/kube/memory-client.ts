@@ -22,6 +22,12 @@ import type { ObjectStore } from './store.js';
 export interface MemoryClientOptions {
   /** Waits out injected latency; without it latency faults are ignored. */
   delay?: (ms: number) => Promise<void>;
+  /**
+   * This client's requests never see injected faults. For the simulated infrastructure's own
+   * bookkeeping (kubelet hooks, the Ray runtime, node pools), so API chaos hits the controllers
+   * under test and not the stage they run on.
+   */
+  exemptFromFaults?: boolean;
 }
 
 export class MemoryKubeClient implements KubeClient {
@@ -31,9 +37,19 @@ export class MemoryKubeClient implements KubeClient {
   ) {}
 
   private async call<R>(verb: Verb, fn: () => R): Promise<R> {
+    const faults = this.store.faults;
+    if (this.opts.exemptFromFaults) {
+      // Store calls are synchronous, so suspending around one cannot leak to other callers.
+      faults.suspended++;
+      try {
+        return fn();
+      } finally {
+        faults.suspended--;
+      }
+    }
     const delay = this.opts.delay;
-    if (delay && this.store.faults.active) {
-      const ms = this.store.faults.latency(verb);
+    if (delay && faults.active) {
+      const ms = faults.latency(verb);
       if (ms > 0) await delay(ms);
     }
     return fn();
@@ -93,7 +109,7 @@ export class MemoryKubeClient implements KubeClient {
     const started = this.call('watch', (): Watch => {
       const rt = this.store.typeFor(id);
       try {
-        const h = this.store.watch(rt, opts, {
+        const h = this.store.watch(rt, { ...opts, exemptFromFaults: this.opts.exemptFromFaults }, {
           event: (e) => {
             handler.event(e as never);
           },

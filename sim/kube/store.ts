@@ -86,6 +86,8 @@ export interface WatchOptions {
   /** "" or "0": start with ADDED events for every current object; otherwise changes after it. */
   resourceVersion?: string;
   allowBookmarks?: boolean;
+  /** Never dropped by the dropped-watch fault (the simulated infrastructure's own watches). */
+  exemptFromFaults?: boolean;
 }
 
 export interface WatchListener {
@@ -113,6 +115,7 @@ interface Watcher {
   next: number;
   initial: KubeObject[] | undefined;
   allowBookmarks: boolean;
+  exemptFromFaults: boolean;
   pendingBookmark: boolean;
   paused: boolean;
   stopped: boolean;
@@ -405,6 +408,7 @@ export class ObjectStore {
       next: ks.log.end,
       initial: undefined,
       allowBookmarks: !!opts.allowBookmarks,
+      exemptFromFaults: !!opts.exemptFromFaults,
       pendingBookmark: false,
       paused: false,
       stopped: false,
@@ -1156,7 +1160,7 @@ export class ObjectStore {
       const e = log.at(w.next++);
       const ev = this.filterEvent(w, e);
       if (!ev) continue;
-      if (this.faults.dropWatch()) {
+      if (!w.exemptFromFaults && this.faults.dropWatch()) {
         this.stopWatcher(w);
         w.listener.closed();
         return;

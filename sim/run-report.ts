@@ -1,0 +1,54 @@
+// What `raysim run` prints and writes: a progress bar in simulated time on a TTY, the summary
+// table, run figures, expectation results, and DIR/trace.jsonl, DIR/metrics.json, DIR/metrics.csv.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import { metricsCsv, metricsJson, metricsTable } from './metrics/report.js';
+import type { RunOptions, RunResult } from './run.js';
+
+export function progressReporter(enabled: boolean): { onProgress: RunOptions['onProgress']; stop(): void } {
+  if (!enabled) return { onProgress: undefined, stop() {} };
+  const bar = new cliProgress.SingleBar(
+    { format: 'simulating [{bar}] {percentage}% | {sim} of {total} simulated | {events} events', hideCursor: true, stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    onProgress: (p) => {
+      if (!started) {
+        bar.start(p.totalMs, 0, { sim: human(0), total: human(p.totalMs), events: 0 });
+        started = true;
+      }
+      bar.update(p.simMs, { sim: human(p.simMs), total: human(p.totalMs), events: p.events.toLocaleString('en-US') });
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
+}
+
+export function human(ms: number): string {
+  const s = ms / 1000;
+  if (s < 120) return `${s.toFixed(0)}s`;
+  if (s < 7200) return `${(s / 60).toFixed(0)}m`;
+  if (s < 172_800) return `${(s / 3600).toFixed(1)}h`;
+  return `${(s / 86_400).toFixed(1)}d`;
+}
+
+export function summary(name: string, r: RunResult): string {
+  const lines = [
+    `scenario ${name}: ${human(r.simMs)} simulated in ${(r.wallMs / 1000).toFixed(1)} s wall (${Math.round(r.simMs / Math.max(1, r.wallMs)).toLocaleString('en-US')}x), ${r.eventsRun.toLocaleString('en-US')} events (${Math.round((r.eventsRun / Math.max(1, r.wallMs)) * 1000).toLocaleString('en-US')}/s), ${r.traceRecords.toLocaleString('en-US')} trace records`,
+    metricsTable(r.metrics),
+  ];
+  if (r.violations.length) lines.push(`expectations violated:\n${r.violations.map((v) => `  ${v.message}`).join('\n')}`);
+  else lines.push('expectations: all met');
+  if (r.programmingErrors.length) lines.push(`controller bugs (non-API exceptions):\n${r.programmingErrors.map((e) => `  ${e}`).join('\n')}`);
+  return lines.join('\n');
+}
+
+/** DIR/metrics.json and DIR/metrics.csv (the trace is written during the run). */
+export function writeOutputs(dir: string, r: RunResult): void {
+  fs.writeFileSync(path.join(dir, 'metrics.json'), metricsJson(r.metrics));
+  fs.writeFileSync(path.join(dir, 'metrics.csv'), metricsCsv(r.metrics));
+}
