@@ -19,6 +19,7 @@ import type { RayCluster, RayClusterSpec, WorkerGroupSpec, AutoscalerOptions, Up
 import type { RayJob, RayJobSpec, JobSubmissionMode } from './rayjob-types.js';
 import type { RayService, RayServiceSpec, RayServiceUpgradeType } from './rayservice-types.js';
 import type { RayCronJob, RayCronJobSpec } from './raycronjob-types.js';
+import { deepClone } from '../runtime/deep-copy.js';
 
 export const MAX_INT32 = 2147483647;
 
@@ -50,7 +51,7 @@ export interface DefaultingOptions {
   crdOnly?: boolean;
 }
 
-const clone = <T>(v: T): T => structuredClone(v);
+const clone = <T>(v: T): T => deepClone(v);
 /** A present, non-array object (inputs are unchecked JSON: any field may be missing or mistyped). */
 function isObj<T>(v: T | null | undefined): v is T {
   return v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -14,6 +14,7 @@
 import type { BatchJobCondition, BatchJobStatus, Job, Pod } from '../api/core-types.js';
 import { rfc3339 } from '../../sim/core/clock.js';
 import { hasTrackingFinalizer, isActive, isFailed, isReady, isSucceeded, isTerminating, podFinishedAt } from './job-pods.js';
+import { deepClone } from '../runtime/deep-copy.js';
 
 /** Job status with the fields finalizer tracking and pod replacement add. */
 export interface JobStatus extends BatchJobStatus {
@@ -108,7 +109,7 @@ export function planJobSync(input: JobSyncInput): JobPlan {
   const { job, now } = input;
   const at = rfc3339(now);
   const pods = [...input.pods].sort(byAge);
-  const status: JobStatus = structuredClone((job.status ?? {}) as JobStatus);
+  const status: JobStatus = deepClone((job.status ?? {}) as JobStatus);
   const plan: JobPlan = { removeFinalizers: [], status, create: 0, delete: [], newFailures: 0, events: [] };
   const suspended = job.spec.suspend === true;
 
@@ -143,7 +144,7 @@ export function planJobSync(input: JobSyncInput): JobPlan {
     }
   }
   if (added) {
-    plan.interim = structuredClone(status);
+    plan.interim = deepClone(status);
     plan.interim.uncountedTerminatedPods = { succeeded: [...uncountedS].sort(), failed: [...uncountedF].sort() };
   }
   const succeeded = (status.succeeded ?? 0) + uncountedS.size;

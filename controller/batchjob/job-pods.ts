@@ -3,6 +3,7 @@
 
 import type { Job, Pod } from '../api/core-types.js';
 import type { OwnerReference } from '../runtime/kube-object.js';
+import { deepClone } from '../runtime/deep-copy.js';
 
 /** The finalizer the Job controller puts on its pods so that none finishes uncounted. */
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
@@ -37,7 +38,7 @@ export function buildJobPod(job: Job): Pod {
     finalizers: [JOB_TRACKING_FINALIZER],
   };
   if (t.metadata?.annotations) metadata.annotations = { ...t.metadata.annotations };
-  return { apiVersion: 'v1', kind: 'Pod', metadata, spec: structuredClone(t.spec) };
+  return { apiVersion: 'v1', kind: 'Pod', metadata, spec: deepClone(t.spec) };
 }
 
 export const isSucceeded = (p: Pod): boolean => p.status?.phase === 'Succeeded';

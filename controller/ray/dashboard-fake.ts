@@ -25,6 +25,7 @@ import {
   type ServeDetails,
   TERMINAL_JOB_STATUSES,
 } from './dashboard-client.js';
+import { deepClone } from '../runtime/deep-copy.js';
 
 export type DashboardMethod = keyof RayDashboardClient;
 
@@ -167,7 +168,7 @@ export class FakeDashboard implements RayDashboardClient {
   /** The last serve config PUT (a copy), if any. */
   get lastServeConfig(): Record<string, unknown> | undefined {
     const c = this.serveConfigs[this.serveConfigs.length - 1];
-    return c === undefined ? undefined : structuredClone(c);
+    return c === undefined ? undefined : deepClone(c);
   }
 
   // ---------------------------------------------------------------- inspection
@@ -184,7 +185,7 @@ export class FakeDashboard implements RayDashboardClient {
   /** The job as the dashboard holds it now, without advancing its script. */
   job(id: string): RayJobInfo | undefined {
     const j = this.jobsById.get(id);
-    return j ? structuredClone(j.info) : undefined;
+    return j ? deepClone(j.info) : undefined;
   }
 
   jobIds(): string[] {
@@ -209,7 +210,7 @@ export class FakeDashboard implements RayDashboardClient {
       error_type: null,
       start_time: this.now(),
       metadata: { ...(req.metadata ?? {}) },
-      runtime_env: structuredClone(req.runtime_env ?? {}),
+      runtime_env: deepClone(req.runtime_env ?? {}),
     };
     this.jobsById.set(id, { info, steps: this.pendingScripts.get(id) ?? [], logs: this.pendingLogs.get(id) ?? '' });
     this.pendingScripts.delete(id);
@@ -226,12 +227,12 @@ export class FakeDashboard implements RayDashboardClient {
       if (typeof step === 'string') this.applyStatus(job, step);
       else this.applyStatus(job, step.status, step.message);
     }
-    return structuredClone(job.info);
+    return deepClone(job.info);
   }
 
   async listJobs(): Promise<RayJobInfo[]> {
     this.enter('listJobs', []);
-    return [...this.jobsById.values()].map((j) => structuredClone(j.info));
+    return [...this.jobsById.values()].map((j) => deepClone(j.info));
   }
 
   async stopJob(submissionId: string): Promise<void> {
@@ -272,7 +273,7 @@ export class FakeDashboard implements RayDashboardClient {
     if (new Set(names).size !== names.length) {
       throw new DashboardError(`PUT ${this.url}/api/serve/applications/: 400 Bad Request: application names must be unique, got ${JSON.stringify(names)}`, 'http', 400);
     }
-    this.serveConfigs.push(structuredClone(config));
+    this.serveConfigs.push(deepClone(config));
     const next: Record<string, ServeApplicationDetails> = {};
     appsIn.forEach((a: Record<string, unknown>, i) => {
       const name = names[i]!;
@@ -296,14 +297,14 @@ export class FakeDashboard implements RayDashboardClient {
 
   async getServeDetails(): Promise<ServeDetails> {
     this.enter('getServeDetails', []);
-    return { applications: structuredClone(this.apps) };
+    return { applications: deepClone(this.apps) };
   }
 
   // ---------------------------------------------------------------- internals
 
   /** Records the call, then fails it if the test said so. */
   private enter(method: DashboardMethod, args: unknown[]): void {
-    this.calls.push({ method, args: structuredClone(args) });
+    this.calls.push({ method, args: deepClone(args) });
     if (this.down) throw new DashboardError(`${method} ${this.url}: Ray dashboard unreachable (connect ECONNREFUSED)`, 'unreachable');
     const q = this.failures.get(method);
     const err = q?.shift();

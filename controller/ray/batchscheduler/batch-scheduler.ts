@@ -11,6 +11,7 @@ import type { RayJob } from '../../api/rayjob-types.js';
 import type { ResourceId } from '../../runtime/kube-client.js';
 import type { ObjectMeta } from '../../runtime/kube-object.js';
 import type { ReconcileContext } from '../../runtime/reconciler.js';
+import { deepClone } from '../../runtime/deep-copy.js';
 
 /** What a batch scheduler may touch: the API and a logger (a subset of the ReconcileContext). */
 export type BatchSchedulerContext = Pick<ReconcileContext, 'client' | 'log'>;
@@ -48,7 +49,7 @@ export class DefaultBatchScheduler implements BatchScheduler {
   async doBatchSchedulingOnSubmission(): Promise<void> {}
 
   addMetadataToPod<T extends PodLike>(_parent: GangOwner, _groupName: string, child: T): T {
-    return structuredClone(child);
+    return deepClone(child);
   }
 
   async cleanupOnCompletion(): Promise<boolean> {

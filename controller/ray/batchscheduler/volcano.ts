@@ -40,6 +40,7 @@ import {
   VOLCANO_TASK_SPEC_ANNOTATION_KEY,
   type PodGroup,
 } from './volcano-types.js';
+import { deepClone } from '../../runtime/deep-copy.js';
 
 
 /** The default submitter container's resources (KubeRay's GetDefaultSubmitterContainer). */
@@ -207,7 +208,7 @@ export class VolcanoBatchScheduler implements BatchScheduler {
 
 /** AddMetadataToChildResource: queue and priority labels, group annotations, schedulerName. Pure. */
 export function decoratePod<T extends PodLike>(parent: GangOwner, groupName: string, child: T): T {
-  const out = structuredClone(child);
+  const out = deepClone(child);
   const meta = (out.metadata ??= {});
   const labels = { ...(meta.labels ?? {}) };
   for (const key of [VOLCANO_QUEUE_LABEL_KEY, RAY_PRIORITY_CLASS_NAME]) {

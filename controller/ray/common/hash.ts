@@ -16,6 +16,7 @@
 
 import { createHash } from 'node:crypto';
 import type { PodTemplateSpec, RayClusterSpec } from '../../api/types.js';
+import { deepClone } from '../../runtime/deep-copy.js';
 
 /** JSON with object keys sorted at every level; undefined and null members left out. */
 export function canonicalJson(v: unknown): string {
@@ -65,7 +66,7 @@ function muteTemplate(t: PodTemplateSpec | undefined): void {
 
 /** The spec with the muted fields removed (a copy). */
 export function specWithoutScaleFields(spec: RayClusterSpec): RayClusterSpec {
-  const s = structuredClone(spec);
+  const s = deepClone(spec);
   muteTemplate(s.headGroupSpec?.template);
   for (const g of s.workerGroupSpecs ?? []) {
     delete g.replicas;

@@ -61,6 +61,7 @@ import { parseQuantity } from '../../api/quantity.js';
 import { checkName, headPodPrefix, headServiceFqdn, rayIpFromFqdn, rayNodeIdentifier, workerPodPrefix, DEFAULT_CLUSTER_DOMAIN } from './names.js';
 import { isGpuResourceKey } from './resources.js';
 import { clusterHeadServiceName, controllerRef } from './service.js';
+import { deepClone } from '../../runtime/deep-copy.js';
 
 // ---------------------------------------------------------------------------------------------
 // Names KubeRay uses that controller/api does not list
@@ -398,13 +399,13 @@ export function buildAutoscalerContainer(image: string | undefined, o: Autoscale
     resources: { limits: { cpu: '500m', memory: '512Mi' }, requests: { cpu: '500m', memory: '512Mi' } },
   };
   if (!o) return c;
-  if (o.resources) c.resources = structuredClone(o.resources);
+  if (o.resources) c.resources = deepClone(o.resources);
   if (o.image) c.image = o.image;
   if (o.imagePullPolicy) c.imagePullPolicy = o.imagePullPolicy;
-  if (o.env?.length) c.env = [...c.env!, ...structuredClone(o.env)];
-  if (o.envFrom?.length) c.envFrom = [...(c.envFrom ?? []), ...structuredClone(o.envFrom)];
-  if (o.volumeMounts?.length) c.volumeMounts = [...(c.volumeMounts ?? []), ...structuredClone(o.volumeMounts)];
-  if (o.securityContext) c.securityContext = structuredClone(o.securityContext);
+  if (o.env?.length) c.env = [...c.env!, ...deepClone(o.env)];
+  if (o.envFrom?.length) c.envFrom = [...(c.envFrom ?? []), ...deepClone(o.envFrom)];
+  if (o.volumeMounts?.length) c.volumeMounts = [...(c.volumeMounts ?? []), ...deepClone(o.volumeMounts)];
+  if (o.securityContext) c.securityContext = deepClone(o.securityContext);
   if (o.command?.length) c.command = [...o.command];
   if (o.args?.length) c.args = [...o.args];
   return c;
@@ -476,11 +477,11 @@ function configureGcsFaultTolerance(cluster: RayCluster, tpl: PodTemplateSpec, n
     env.push({ name: RAY_REDIS_ADDRESS, value: options.redisAddress ?? '' });
     if (options.redisUsername) {
       if (headParams) headParams['redis-username'] = '$REDIS_USERNAME';
-      env.push({ name: REDIS_USERNAME, ...structuredClone(options.redisUsername) });
+      env.push({ name: REDIS_USERNAME, ...deepClone(options.redisUsername) });
     }
     if (options.redisPassword) {
       if (headParams) headParams['redis-password'] = '$REDIS_PASSWORD';
-      env.push({ name: REDIS_PASSWORD, ...structuredClone(options.redisPassword) });
+      env.push({ name: REDIS_PASSWORD, ...deepClone(options.redisPassword) });
     }
   } else if (!envExists(REDIS_PASSWORD, env) && headParams?.['redis-password'] !== undefined) {
     env.push({ name: REDIS_PASSWORD, value: headParams['redis-password'] });
@@ -542,7 +543,7 @@ function buildPod({ cluster, nodeType, template, params, port, fqdn, opts }: Bui
 /** setContainerEnvVars. */
 function setRayContainerEnv(c: Container, nodeType: RayNodeKind, fqdn: string, port: string, startCmd: string, creator: CreatorCrd, defaults: EnvVar[]): void {
   const env = (c.env = [...(c.env ?? [])]);
-  for (const d of defaults) if (!envExists(d.name, env)) env.push(structuredClone(d));
+  for (const d of defaults) if (!envExists(d.name, env)) env.push(deepClone(d));
   const ip = nodeType === 'worker' ? fqdn : LOCAL_HOST;
   if (nodeType === 'worker') env.push({ name: FQ_RAY_IP, value: ip }, { name: RAY_IP, value: rayIpFromFqdn(ip) });
   env.push(
@@ -569,7 +570,7 @@ function mergeDefaults(target: Record<string, string>, defaults: Record<string, 
 }
 
 function startTemplate(cluster: RayCluster, template: PodTemplateSpec, generateName: string, labels: Record<string, string>): PodTemplateSpec {
-  const tpl = structuredClone(template);
+  const tpl = deepClone(template);
   const meta = { ...(tpl.metadata ?? {}) };
   delete meta.name;
   meta.generateName = generateName;
@@ -620,7 +621,7 @@ export function buildHeadPod(cluster: RayCluster, opts: PodBuildOptions = {}): P
   }
   configureGcsFaultTolerance(cluster, tpl, 'head', params);
   addMetricsPort(ray);
-  if (opts.headSidecarContainers?.length) tpl.spec.containers.push(...structuredClone(opts.headSidecarContainers));
+  if (opts.headSidecarContainers?.length) tpl.spec.containers.push(...deepClone(opts.headSidecarContainers));
   // The command is generated from `params` in buildPod, after the FT settings added any redis credentials.
   const pod = buildPod({ cluster, nodeType: 'head', template: tpl, params, port, fqdn, opts });
   return finish(pod, cluster, opts);
@@ -651,16 +652,16 @@ export function buildWorkerPod(cluster: RayCluster, group: WorkerGroupSpec, repl
       resources: { limits: { cpu: '200m', memory: '256Mi' }, requests: { cpu: '200m', memory: '256Mi' } },
     };
     if (ray.imagePullPolicy) init.imagePullPolicy = ray.imagePullPolicy;
-    if (ray.securityContext) init.securityContext = structuredClone(ray.securityContext);
-    if (ray.env) init.env = structuredClone(ray.env);
-    if (ray.volumeMounts) init.volumeMounts = structuredClone(ray.volumeMounts);
+    if (ray.securityContext) init.securityContext = deepClone(ray.securityContext);
+    if (ray.env) init.env = deepClone(ray.env);
+    if (ray.volumeMounts) init.volumeMounts = deepClone(ray.volumeMounts);
     tpl.spec.initContainers = [...(tpl.spec.initContainers ?? []), init];
   }
   const params = completeRayStartParams('worker', group.rayStartParams, { port, fqdn, container: ray, groupResources: group.resources, groupLabels: group.labels });
   configureGcsFaultTolerance(cluster, tpl, 'worker', undefined);
   addMetricsPort(ray);
   if (isAutoscalingEnabled(cluster.spec) && isAutoscalingV2Enabled(cluster.spec)) tpl.spec.restartPolicy = 'Never';
-  if (opts.workerSidecarContainers?.length) tpl.spec.containers.push(...structuredClone(opts.workerSidecarContainers));
+  if (opts.workerSidecarContainers?.length) tpl.spec.containers.push(...deepClone(opts.workerSidecarContainers));
   const pod = buildPod({ cluster, nodeType: 'worker', template: tpl, params, port, fqdn, opts });
   return finish(pod, cluster, opts);
 }

@@ -35,6 +35,7 @@ import {
   SERVING_PORT_NAME,
 } from '../../api/constants.js';
 import { headServiceName, rayNodeIdentifier } from './names.js';
+import { deepClone } from '../../runtime/deep-copy.js';
 
 /** appProtocol of the head service's ports. */
 export const DEFAULT_SERVICE_APP_PROTOCOL = 'tcp';
@@ -152,7 +153,7 @@ export function buildHeadService(cluster: RayCluster, opts: HeadServiceOptions =
 
   const user: EmbeddedService | undefined = spec.headGroupSpec.headService;
   if (user) {
-    const s = structuredClone(user);
+    const s = deepClone(user);
     const meta = { ...(s.metadata ?? {}) };
     meta.annotations = { ...(meta.annotations ?? {}), ...annotations };
     meta.labels = { ...(meta.labels ?? {}), ...selector };
@@ -253,7 +254,7 @@ export function buildServeService(cluster: RayCluster, rayService?: RayService, 
 
   const user = isService && !incremental ? rayService.spec.serveService : undefined;
   if (user) {
-    const s = structuredClone(user);
+    const s = deepClone(user);
     const svcSpec: ServiceSpec = { ...(s.spec ?? {}) };
     svcSpec.selector = selector;
     if (ports.length > 0) {

@@ -28,6 +28,7 @@ import { reconcilePods } from './pods.js';
 import { reconcileHeadlessService, reconcileHeadService, reconcileServeService } from './services.js';
 import { computeStatus, statusChanged, type ReconcileFailure } from './status.js';
 import { checkRayCluster } from './validation.js';
+import { deepClone } from '../../runtime/deep-copy.js';
 
 export interface RayClusterStep {
   name: string;
@@ -86,7 +87,7 @@ export class RayClusterReconciler implements Reconciler {
       ctx.log.info('skipping RayCluster managed by a custom controller', { managedBy });
       return {};
     }
-    const cluster = structuredClone(cached) as RayCluster;
+    const cluster = deepClone(cached) as RayCluster;
     const log = ctx.log.child({ rayCluster: `${req.namespace ?? ''}/${req.name}` });
     const env = this.env({ ...ctx, log });
 
@@ -99,7 +100,7 @@ export class RayClusterReconciler implements Reconciler {
     }
     if (cluster.metadata.deletionTimestamp) return {};
 
-    const original = structuredClone(cluster);
+    const original = deepClone(cluster);
     const failure = await runSteps(cluster, env);
     if (failure) requeue = true;
 

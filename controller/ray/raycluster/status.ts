@@ -26,6 +26,7 @@ import { isConditionTrue, withCondition, withoutCondition } from '../common/cond
 import { canonicalJson } from '../common/hash.js';
 import { suspendStatus } from './pods.js';
 import type { ReplicaFailureReason } from './options.js';
+import { deepClone } from '../../runtime/deep-copy.js';
 
 /** How the reconcile steps ended, as the status sees it. */
 export interface ReconcileFailure {
@@ -108,7 +109,7 @@ export function computeStatus(input: StatusInput): StatusResult {
   const { cluster, pods, headServices, failure, gates } = input;
   const nowIso = rfc3339(input.now);
   const old = cluster.status ?? {};
-  const s: RayClusterStatus = structuredClone(old);
+  const s: RayClusterStatus = deepClone(old);
   let conds = s.conditions ?? [];
 
   if (gates.RayClusterStatusConditions) {

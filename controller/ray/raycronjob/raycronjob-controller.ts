@@ -25,6 +25,7 @@ import { isApiError } from '../../runtime/api-error.js';
 import type { Reconciler, ReconcileContext, Request, Result } from '../../runtime/reconciler.js';
 import { rfc3339 } from '../../../sim/core/clock.js';
 import { controllerRef } from '../common/service.js';
+import { deepClone } from '../../runtime/deep-copy.js';
 
 export type MissedSchedulePolicy = 'each' | 'latest';
 
@@ -55,7 +56,7 @@ export function buildRayJobForSchedule(cj: RayCronJob, scheduledMs: number): Ray
       annotations: { [RAY_CRON_JOB_TIMESTAMP_ANNOTATION_KEY]: rfc3339(scheduledMs) },
       ownerReferences: [controllerRef({ apiVersion: cj.apiVersion ?? RAY_API_VERSION, kind: 'RayCronJob', metadata: cj.metadata })],
     },
-    spec: structuredClone(cj.spec.jobTemplate),
+    spec: deepClone(cj.spec.jobTemplate),
   };
 }
 
@@ -136,7 +137,7 @@ export async function reconcileRayCronJob(req: Request, ctx: ReconcileContext, o
 
   const lastScheduleTime = rfc3339(d.runAt);
   if (cached.status?.lastScheduleTime !== lastScheduleTime) {
-    const next = structuredClone(cached) as RayCronJob;
+    const next = deepClone(cached) as RayCronJob;
     next.status = { ...next.status, lastScheduleTime };
     await ctx.client.updateStatus(next);
   }

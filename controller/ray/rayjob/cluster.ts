@@ -16,6 +16,7 @@ import { headDashboardPort } from '../common/service.js';
 import type { BatchScheduler } from '../batchscheduler/batch-scheduler.js';
 import { rayJobOwnerReference } from './owner-reference.js';
 import { buildSidecarSubmitterContainer, type SubmitCommandOptions } from './submitter.js';
+import { deepClone } from '../../runtime/deep-copy.js';
 
 export interface ClusterBuildOptions extends SubmitCommandOptions {
   /** Its metadata goes on the RayCluster in K8sJobMode (AddMetadataToChildResource with group ""). */
@@ -45,7 +46,7 @@ export function buildRayClusterForRayJob(job: RayJob, name: string, o: ClusterBu
     apiVersion: 'ray.io/v1',
     kind: 'RayCluster',
     metadata,
-    spec: structuredClone(job.spec.rayClusterSpec!),
+    spec: deepClone(job.spec.rayClusterSpec!),
   };
   if (mode === 'SidecarMode') {
     const head = cluster.spec.headGroupSpec.template.spec;

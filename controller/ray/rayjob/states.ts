@@ -44,6 +44,7 @@ import {
   verdictForJobStatus,
 } from './predicates.js';
 import { buildSubmitterJob, buildSubmitterTemplate, rayJobRequest, SubmitterConfigError } from './submitter.js';
+import { deepClone } from '../../runtime/deep-copy.js';
 
 // ---------------------------------------------------------------------------------------------
 // Steps and outcomes
@@ -71,7 +72,7 @@ export function returnNow(result: Result = {}): StepOutcome {
 }
 
 export function newRayJobStep(ctx: ReconcileContext, opts: ResolvedRayJobOptions, original: RayJob): RayJobStep {
-  const job = structuredClone(original);
+  const job = deepClone(original);
   job.status ??= {};
   return { ctx, opts, original, job, now: ctx.clock.now() };
 }
@@ -213,7 +214,7 @@ export async function reconcileInitializing(step: RayJobStep): Promise<StepOutco
   if (!s.dashboardURL) {
     if (cluster.status?.state !== 'ready') {
       step.ctx.log.debug('waiting for the RayCluster to be ready', { rayCluster: cluster.metadata.name, state: cluster.status?.state ?? '' });
-      s.rayClusterStatus = structuredClone(cluster.status ?? {});
+      s.rayClusterStatus = deepClone(cluster.status ?? {});
       return UPDATE_STATUS;
     }
     s.dashboardURL = dashboardAddress(cluster, step.opts.clusterDomain);
@@ -323,7 +324,7 @@ export function clearJobStatusCheckFailure(s: RayJobStatus): boolean {
 export function applyJobInfo(job: RayJob, info: RayJobInfo, cluster: RayCluster, submitterFinished: boolean): void {
   const s = (job.status ??= {});
   const verdict = verdictForJobStatus(job, info.status, submitterFinished);
-  s.rayClusterStatus = structuredClone(cluster.status ?? {});
+  s.rayClusterStatus = deepClone(cluster.status ?? {});
   s.jobStatus = info.status;
   s.jobDeploymentStatus = verdict.jobDeploymentStatus;
   setText(s, 'reason', verdict.reason);

@@ -23,6 +23,7 @@ import type { RayJobRequest } from '../dashboard-client.js';
 import type { BatchScheduler } from '../batchscheduler/batch-scheduler.js';
 import { headDashboardPort } from '../common/service.js';
 import { rayJobOwnerReference } from './owner-reference.js';
+import { deepClone } from '../../runtime/deep-copy.js';
 
 /** Set on the submitter container so `ray job logs --follow` streams without buffering. */
 export const PYTHON_UNBUFFERED_ENV = 'PYTHONUNBUFFERED';
@@ -190,7 +191,7 @@ export function defaultSubmitterContainer(cluster: RayClusterSpec): Container {
 
 /** GetSubmitterTemplate: the user's submitterPodTemplate (a copy), else one default container with restartPolicy Never. */
 export function submitterPodTemplate(job: RayJob, cluster: RayClusterSpec): PodTemplateSpec {
-  if (job.spec.submitterPodTemplate) return structuredClone(job.spec.submitterPodTemplate);
+  if (job.spec.submitterPodTemplate) return deepClone(job.spec.submitterPodTemplate);
   return { spec: { containers: [defaultSubmitterContainer(cluster)], restartPolicy: 'Never' } };
 }
 

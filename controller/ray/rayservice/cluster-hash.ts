@@ -11,10 +11,11 @@
 import type { RayCluster, RayClusterSpec, RayService } from '../../api/types.js';
 import { HASH_WITHOUT_REPLICAS_AND_WORKERS_TO_DELETE_KEY, NUM_WORKER_GROUPS_KEY } from '../../api/constants.js';
 import { hashWithoutReplicasAndWorkersToDelete } from '../common/hash.js';
+import { deepClone } from '../../runtime/deep-copy.js';
 
 /** rayClusterSpecForHashing: a copy of the RayService's cluster spec without suspend (propagated only at creation). */
 export function rayClusterSpecForHashing(svc: RayService): RayClusterSpec {
-  const spec = structuredClone(svc.spec.rayClusterConfig);
+  const spec = deepClone(svc.spec.rayClusterConfig);
   delete spec.suspend;
   return spec;
 }

@@ -17,6 +17,7 @@ import type { OwnerReference } from '../../runtime/kube-object.js';
 import { isConditionTrue } from '../common/conditions.js';
 import { controllerRef } from '../common/service.js';
 import { isClusterSpecHashEqual, rayServiceClusterHash } from './cluster-hash.js';
+import { deepClone } from '../../runtime/deep-copy.js';
 
 /** Labels that tie a RayCluster (and the RayService's services) to its RayService. */
 export function rayServiceAssociationLabels(svc: RayService): Record<string, string> {
@@ -48,7 +49,7 @@ export function buildRayClusterForRayService(svc: RayService, clusterName: strin
       annotations,
       ownerReferences: [rayServiceOwnerReference(svc)],
     },
-    spec: structuredClone(svc.spec.rayClusterConfig),
+    spec: deepClone(svc.spec.rayClusterConfig),
   };
 }
 
@@ -60,9 +61,9 @@ export function modifyRayCluster(current: RayCluster, goal: RayCluster): RayClus
   if (current.metadata.name !== goal.metadata.name || current.metadata.namespace !== goal.metadata.namespace) {
     throw new Error(`modifyRayCluster: ${current.metadata.namespace}/${current.metadata.name} is not ${goal.metadata.namespace}/${goal.metadata.name}`);
   }
-  const next = structuredClone(current);
+  const next = deepClone(current);
   const suspend = current.spec.suspend;
-  next.spec = structuredClone(goal.spec);
+  next.spec = deepClone(goal.spec);
   if (suspend === undefined) delete next.spec.suspend;
   else next.spec.suspend = suspend;
   next.metadata.labels = { ...goal.metadata.labels };

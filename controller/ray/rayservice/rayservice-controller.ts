@@ -55,6 +55,7 @@ import { checkIfNeedSubmitServeApplications, parseServeConfig, serveStatusFromDe
 import { countEndpoints, desiredServeLabel, isRunningAndReady } from './serve-endpoints.js';
 import { buildHeadServiceForRayService, buildServeServiceForRayService, serveSelector, serveServiceNameFor } from './services.js';
 import { calculateConditions, inconsistentRayServiceStatuses, isInitializingTimeout, setServiceCondition } from './status.js';
+import { deepClone } from '../../runtime/deep-copy.js';
 
 /** KubeRay's ServiceDefaultRequeueDuration. */
 export const RAYSERVICE_DEFAULT_REQUEUE_MS = 2000;
@@ -176,7 +177,7 @@ export async function reconcileRayService(req: Request, ctx: ReconcileContext, e
     ctx.log.debug('skipping RayService managed by another controller', { managedBy: cached.spec.managedBy });
     return {};
   }
-  const svc = structuredClone(cached) as RayService;
+  const svc = deepClone(cached) as RayService;
   let written = cached;
   const nowIso = rfc3339(ctx.clock.now());
   const writeStatus = async (): Promise<void> => {
@@ -619,8 +620,8 @@ async function reconcileService(ctx: ReconcileContext, svc: RayService, desired:
   }
   const want = desired.spec?.selector?.[RAY_CLUSTER_LABEL_KEY];
   if (existing.spec?.selector?.[RAY_CLUSTER_LABEL_KEY] === want) return existing;
-  const next = structuredClone(existing) as Service;
-  const spec = structuredClone(desired.spec ?? {});
+  const next = deepClone(existing) as Service;
+  const spec = deepClone(desired.spec ?? {});
   if (existing.spec?.clusterIP !== undefined) spec.clusterIP = existing.spec.clusterIP;
   if (existing.spec?.clusterIPs !== undefined) spec.clusterIPs = [...existing.spec.clusterIPs];
   next.spec = spec;
@@ -657,13 +658,13 @@ export function calculateStatus(ctx: ReconcileContext, env: RayServiceEnv, svc: 
   const activeSt = (st.activeServiceStatus ??= {});
   const pendingSt = (st.pendingServiceStatus ??= {});
   const copyCluster = (s: typeof activeSt, c: RayCluster | undefined) => {
-    if (c?.status) s.rayClusterStatus = structuredClone(c.status);
+    if (c?.status) s.rayClusterStatus = deepClone(c.status);
     else delete s.rayClusterStatus;
   };
   copyCluster(activeSt, in_.active);
   copyCluster(pendingSt, in_.pending);
   const setApps = (s: typeof activeSt, serve: ServeStatus | undefined) => {
-    if (serve && Object.keys(serve.apps).length > 0) s.applicationStatuses = structuredClone(serve.apps);
+    if (serve && Object.keys(serve.apps).length > 0) s.applicationStatuses = deepClone(serve.apps);
     else delete s.applicationStatuses;
   };
   setApps(activeSt, in_.activeServe);
