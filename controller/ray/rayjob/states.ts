@@ -72,8 +72,9 @@ export function returnNow(result: Result = {}): StepOutcome {
 }
 
 export function newRayJobStep(ctx: ReconcileContext, opts: ResolvedRayJobOptions, original: RayJob): RayJobStep {
-  const job = deepClone(original);
-  job.status ??= {};
+  // Only metadata and status are changed by a reconcile; the spec (with its whole cluster spec)
+  // is shared with the cached object, which is read-only (frozen in tests, so a write would throw).
+  const job = { ...original, metadata: deepClone(original.metadata), status: deepClone(original.status ?? {}) } as RayJob;
   return { ctx, opts, original, job, now: ctx.clock.now() };
 }
 
