@@ -26,14 +26,9 @@ import {
   type WorkloadGenerator,
 } from './scenario-types.js';
 
-/** Compute the job needs, in virtual ms (integer string). */
-export const WORK_MS_ANNOTATION = 'raysim.io/work-ms';
-/** "true" when the application fails (every attempt: it is the program, not the infrastructure). */
-export const FAIL_ANNOTATION = 'raysim.io/fail';
-/** With FAIL_ANNOTATION "true": after how many ms of compute the application fails. */
-export const FAIL_AFTER_MS_ANNOTATION = 'raysim.io/fail-after-ms';
-/** Checkpoint period in ms: after an infrastructure failure the job resumes from its last checkpoint. */
-export const CHECKPOINT_INTERVAL_MS_ANNOTATION = 'raysim.io/checkpoint-interval-ms';
+// The workload hints the simulated Ray runtime reads live with the API types (both sides import them).
+export { CHECKPOINT_INTERVAL_MS_ANNOTATION, FAIL_AFTER_MS_ANNOTATION, FAIL_ANNOTATION, WORK_MS_ANNOTATION } from '../controller/api/workload-hints.js';
+import { CHECKPOINT_INTERVAL_MS_ANNOTATION, FAIL_AFTER_MS_ANNOTATION, FAIL_ANNOTATION, WORK_MS_ANNOTATION } from '../controller/api/workload-hints.js';
 /** The generator that made the job (label). */
 export const GENERATOR_LABEL = 'raysim.io/generator';
 export const KUEUE_QUEUE_LABEL = 'kueue.x-k8s.io/queue-name';

@@ -1,5 +1,5 @@
 // What a RayJob tells the simulated Ray runtime about the work it stands for, through annotations
-// the workload generator writes (scenarios/generate.ts defines the keys; a hand-written manifest
+// the workload generator writes (controller/api/workload-hints.ts defines the keys; a hand-written manifest
 // may set them too). The keys are re-exported from the generator so there is one definition.
 // (That is sim/ray importing scenarios, above it in the layering: the keys would sit better in
 // controller/api or here, with the generator importing them.)
@@ -7,7 +7,7 @@
 // The same keys are also honoured in a job submission's metadata, for jobs submitted to clusters
 // that no RayJob owns (a standalone RayCluster, a RayJob with clusterSelector).
 
-import { CHECKPOINT_INTERVAL_MS_ANNOTATION, FAIL_AFTER_MS_ANNOTATION, FAIL_ANNOTATION, WORK_MS_ANNOTATION } from '../../scenarios/generate.js';
+import { CHECKPOINT_INTERVAL_MS_ANNOTATION, FAIL_AFTER_MS_ANNOTATION, FAIL_ANNOTATION, WORK_MS_ANNOTATION } from '../../controller/api/workload-hints.js';
 
 export { CHECKPOINT_INTERVAL_MS_ANNOTATION, FAIL_AFTER_MS_ANNOTATION, FAIL_ANNOTATION, WORK_MS_ANNOTATION };
 
