@@ -194,7 +194,7 @@ async function runCommand(file: string, o: { seed?: string; until?: string; out?
   }
   if (o.out) writeOutputs(o.out, result);
   console.log(summary(scenario.name, result));
-  if (o.out) console.log(`wrote ${path.join(o.out, 'trace.jsonl')}, metrics.json, metrics.csv`);
+  if (o.out) console.log(`wrote ${path.join(o.out, 'trace.jsonl')}, metrics.json, metrics.csv, timeseries.csv`);
   if (result.programmingErrors.length) return EXIT.internalError;
   return result.violations.length ? EXIT.expectationsViolated : EXIT.ok;
 }

@@ -1,10 +1,11 @@
 // What `raysim run` prints and writes: a progress bar in simulated time on a TTY, the summary
-// table, run figures, expectation results, and DIR/trace.jsonl, DIR/metrics.json, DIR/metrics.csv.
+// table, run figures, expectation results, and DIR/trace.jsonl, metrics.json, metrics.csv and
+// timeseries.csv (utilisation over time, for plotting).
 
 import fs from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
-import { metricsCsv, metricsJson, metricsTable } from './metrics/report.js';
+import { metricsCsv, metricsJson, metricsTable, timeseriesCsv } from './metrics/report.js';
 import type { RunOptions, RunResult } from './run.js';
 
 export function progressReporter(enabled: boolean): { onProgress: RunOptions['onProgress']; stop(): void } {
@@ -47,8 +48,9 @@ export function summary(name: string, r: RunResult): string {
   return lines.join('\n');
 }
 
-/** DIR/metrics.json and DIR/metrics.csv (the trace is written during the run). */
+/** DIR/metrics.json, DIR/metrics.csv and DIR/timeseries.csv (the trace is written during the run). */
 export function writeOutputs(dir: string, r: RunResult): void {
   fs.writeFileSync(path.join(dir, 'metrics.json'), metricsJson(r.metrics));
   fs.writeFileSync(path.join(dir, 'metrics.csv'), metricsCsv(r.metrics));
+  fs.writeFileSync(path.join(dir, 'timeseries.csv'), timeseriesCsv(r.samples));
 }

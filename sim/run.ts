@@ -18,7 +18,7 @@ import type { Scenario } from '../scenarios/scenario-types.js';
 import { workloadTimeline } from '../scenarios/generate.js';
 import { createRng } from './core/rng.js';
 import { Simulation } from './core/simulation.js';
-import { FileSink, NullSink, TraceWriter, type TraceSink } from './core/trace.js';
+import { FileSink, NullSink, TraceWriter, type TraceRecord, type TraceSink } from './core/trace.js';
 import { TRACE } from './core/trace-events.js';
 import { Kubelet } from './cluster/kubelet.js';
 import { NodePools } from './cluster/node-pools.js';
@@ -27,6 +27,7 @@ import { createSimClient, createSimStore } from './kube/create-store.js';
 import { MemoryKubeClient } from './kube/memory-client.js';
 import { MetricsAccumulator, type Metrics } from './metrics/compute.js';
 import { checkExpectations, type ExpectationViolation } from './metrics/report.js';
+import { Sampler } from './metrics/sampler.js';
 import { kubeletExits, RayRuntime, SubmitterRunner } from './ray/index.js';
 
 export interface RunOptions {
@@ -50,6 +51,8 @@ export interface RunResult {
   simMs: number;
   wallMs: number;
   traceRecords: number;
+  /** The `sample` records (utilisation over time), for timeseries.csv. */
+  samples: TraceRecord[];
   /** Reconcile errors that are bugs (non-API exceptions), which a healthy run has none of. */
   programmingErrors: string[];
 }
@@ -80,8 +83,17 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   const rng = createRng(seed);
 
   const metrics = new MetricsAccumulator();
+  const sampler = new Sampler();
+  const samples: TraceRecord[] = [];
   const sink: TraceSink = o.traceFile ? new FileSink(o.traceFile) : new NullSink();
-  const trace = new TraceWriter(sink, { scenario: sc.name, seed: String(seed), durationMs: totalMs }, { elapsed: () => sim.elapsed(), onRecord: (r) => metrics.add(r) });
+  const trace = new TraceWriter(sink, { scenario: sc.name, seed: String(seed), durationMs: totalMs }, {
+    elapsed: () => sim.elapsed(),
+    onRecord: (r) => {
+      metrics.add(r);
+      sampler.add(r);
+      if (r.type === TRACE.sample) samples.push(r);
+    },
+  });
   const traced = { trace, elapsed: () => sim.elapsed() };
 
   // GPU fleets run with ExtendedResourceToleration, so GPU pods tolerate the nvidia.com/gpu taint.
@@ -132,6 +144,16 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     sim.at(sim.startTime + w.atMs, () => submit(sim, client, w.object), { label: `submit ${w.object.kind} ${w.object.metadata.name}` });
   }
 
+  // Utilisation samples, after everything else at each instant (low priority).
+  const every = sc.metricsSampleIntervalMs;
+  if (every > 0) {
+    const tick = () => {
+      trace.emit({ type: TRACE.sample, actor: 'metrics', data: { ...sampler.snapshot() } });
+      if (sim.elapsed() + every <= totalMs) sim.after(every, tick, { label: 'sample', priority: 'low' });
+    };
+    sim.after(0, tick, { label: 'sample', priority: 'low' });
+  }
+
   // Run in chunks so progress can be reported; the chunking does not change the trace.
   const end = sim.startTime + totalMs;
   const chunk = Math.max(1, Math.ceil(totalMs / 200));
@@ -150,6 +172,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     simMs: totalMs,
     wallMs: performance.now() - wallStart,
     traceRecords: trace.count,
+    samples,
     programmingErrors: manager.programmingErrors.map((e) => `${e.controller} ${e.request ? `${e.request.namespace ?? ''}/${e.request.name}` : ''}: ${String((e.cause as Error)?.stack ?? e.cause)}`),
   };
 }
