@@ -14,6 +14,7 @@ import {
 } from '../../api/rayjob-types.js';
 import { SUBMITTER_CONTAINER_NAME } from '../../api/constants.js';
 import { rfc3339 } from '../../../sim/core/clock.js';
+import { deepEqual } from '../../runtime/deep-copy.js';
 
 // ---------------------------------------------------------------------------------------------
 // Time
@@ -198,21 +199,8 @@ export function applyBackoffLimit(job: RayJob): void {
 // Status writes
 // ---------------------------------------------------------------------------------------------
 
-/** JSON equality with object keys in any order; undefined members count as absent. */
-export function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((x, i) => sameJson(x, bb[i]));
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const keys = new Set([...Object.keys(ao), ...Object.keys(bo)]);
-  for (const k of keys) if (!sameJson(ao[k], bo[k])) return false;
-  return true;
-}
+/** JSON equality with object keys in any order; undefined members count as absent (the shared deepEqual). */
+export const sameJson = deepEqual;
 
 /** utils.InconsistentRayClusterStatus: changes other than lastUpdateTime/observedGeneration/desired resources. */
 export function rayClusterStatusChanged(a: RayClusterStatus | undefined, b: RayClusterStatus | undefined): boolean {
