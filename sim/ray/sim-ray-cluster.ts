@@ -30,6 +30,7 @@ import { TRACE } from '../core/trace-events.js';
 import { readWorkloadHints } from './annotations.js';
 import { headLostMessage, JOB_ERROR_TYPES, JOB_MESSAGES, logLine, workerLostMessage } from './job-messages.js';
 import { podResources, podStopReason, rayNodeIdentity, rayProcessAlive, rayProcessIncarnation, type NodeResources } from './ray-node.js';
+import { deepClone } from '../../controller/runtime/deep-copy.js';
 
 /** What a cluster needs from the runtime around it. */
 export interface ClusterContext {
@@ -416,7 +417,7 @@ export class SimRayCluster {
     if (errorType) j.info.error_type = errorType;
     const followers = j.followers;
     j.followers = [];
-    for (const f of followers) f(structuredClone(j.info));
+    for (const f of followers) f(deepClone(j.info));
   }
 
   // ------------------------------------------------------------------ Jobs API
@@ -447,7 +448,7 @@ export class SimRayCluster {
         error_type: null,
         start_time: this.ctx.now(),
         metadata: { ...(req.metadata ?? {}) },
-        runtime_env: structuredClone(req.runtime_env ?? {}),
+        runtime_env: deepClone(req.runtime_env ?? {}),
       },
       phase: 'pending',
       workMs,
@@ -476,11 +477,11 @@ export class SimRayCluster {
 
   jobInfo(id: string): RayJobInfo | undefined {
     const j = this.jobs.get(id);
-    return j ? structuredClone(j.info) : undefined;
+    return j ? deepClone(j.info) : undefined;
   }
 
   listJobs(): RayJobInfo[] {
-    return [...this.jobs.values()].map((j) => structuredClone(j.info));
+    return [...this.jobs.values()].map((j) => deepClone(j.info));
   }
 
   stop(id: string, url: string): void {
@@ -515,7 +516,7 @@ export class SimRayCluster {
   follow(id: string, fn: (info: RayJobInfo) => void): boolean {
     const j = this.jobs.get(id);
     if (!j) return false;
-    if (isTerminal(j.info.status)) fn(structuredClone(j.info));
+    if (isTerminal(j.info.status)) fn(deepClone(j.info));
     else j.followers.push(fn);
     return true;
   }
@@ -531,7 +532,7 @@ export class SimRayCluster {
     if (new Set(names).size !== names.length) {
       throw new DashboardError(`PUT ${url}/api/serve/applications/: 400 Bad Request: application names must be unique, got ${JSON.stringify(names)}`, 'http', 400);
     }
-    this.lastServeConfig = structuredClone(config);
+    this.lastServeConfig = deepClone(config);
     const next = new Map<string, ServeApp>();
     appsIn.forEach((a: Record<string, unknown>, i) => {
       const name = names[i]!;
@@ -572,12 +573,12 @@ export class SimRayCluster {
 
   serveDetails(): ServeDetails {
     const applications: ServeDetails['applications'] = {};
-    for (const [name, app] of this.serve) applications[name] = structuredClone(app.details);
+    for (const [name, app] of this.serve) applications[name] = deepClone(app.details);
     return { applications };
   }
 
   /** The last Serve config accepted by this head (a copy). */
   serveConfig(): Record<string, unknown> | undefined {
-    return this.lastServeConfig === undefined ? undefined : structuredClone(this.lastServeConfig);
+    return this.lastServeConfig === undefined ? undefined : deepClone(this.lastServeConfig);
   }
 }
