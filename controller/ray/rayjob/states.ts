@@ -74,7 +74,8 @@ export function returnNow(result: Result = {}): StepOutcome {
 export function newRayJobStep(ctx: ReconcileContext, opts: ResolvedRayJobOptions, original: RayJob): RayJobStep {
   // Only metadata and status are changed by a reconcile; the spec (with its whole cluster spec)
   // is shared with the cached object, which is read-only (frozen in tests, so a write would throw).
-  const job = { ...original, metadata: deepClone(original.metadata), status: deepClone(original.status ?? {}) } as RayJob;
+  // Their fields are replaced, never changed in place, so shallow copies of metadata and status do.
+  const job = { ...original, metadata: { ...original.metadata }, status: { ...original.status } } as RayJob;
   return { ctx, opts, original, job, now: ctx.clock.now() };
 }
 
@@ -325,7 +326,7 @@ export function clearJobStatusCheckFailure(s: RayJobStatus): boolean {
 export function applyJobInfo(job: RayJob, info: RayJobInfo, cluster: RayCluster, submitterFinished: boolean): void {
   const s = (job.status ??= {});
   const verdict = verdictForJobStatus(job, info.status, submitterFinished);
-  s.rayClusterStatus = deepClone(cluster.status ?? {});
+  s.rayClusterStatus = cluster.status ?? {}; // shared with the read-only cache, replaced not changed
   s.jobStatus = info.status;
   s.jobDeploymentStatus = verdict.jobDeploymentStatus;
   setText(s, 'reason', verdict.reason);
