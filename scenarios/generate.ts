@@ -29,6 +29,7 @@ import {
 // The workload hints the simulated Ray runtime reads live with the API types (both sides import them).
 export { CHECKPOINT_INTERVAL_MS_ANNOTATION, FAIL_AFTER_MS_ANNOTATION, FAIL_ANNOTATION, WORK_MS_ANNOTATION } from '../controller/api/workload-hints.js';
 import { CHECKPOINT_INTERVAL_MS_ANNOTATION, FAIL_AFTER_MS_ANNOTATION, FAIL_ANNOTATION, WORK_MS_ANNOTATION } from '../controller/api/workload-hints.js';
+import { deepClone } from '../controller/runtime/deep-copy.js';
 /** The generator that made the job (label). */
 export const GENERATOR_LABEL = 'raysim.io/generator';
 export const KUEUE_QUEUE_LABEL = 'kueue.x-k8s.io/queue-name';
@@ -186,5 +187,5 @@ export function workloadTimeline(scenario: Pick<Scenario, 'workloads'>, rng: Rng
   const jobs = expandWorkloads(scenario, rng).map((j, i) => ({ atMs: j.atMs, object: j.object as KubeObject, origin: 'generator' as const, o: 1, i }));
   return [...manifests, ...jobs]
     .sort((a, b) => a.atMs - b.atMs || a.o - b.o || a.i - b.i)
-    .map(({ atMs, object, origin }) => ({ atMs, object: structuredClone(object), origin }));
+    .map(({ atMs, object, origin }) => ({ atMs, object: deepClone(object), origin }));
 }

@@ -63,6 +63,7 @@ import {
   type TimedManifest,
   type WorkloadGenerator,
 } from './scenario-types.js';
+import { deepClone } from '../controller/runtime/deep-copy.js';
 
 export type PathSeg = string | number;
 
@@ -688,7 +689,7 @@ class Builder {
         for (const p of checkManifestObject(m.object)) this.add([...objSegs, ...(p.field ? splitFieldPath(p.field) : [])], p.message, p.atKey);
         if (this.problems.length > before || at === undefined) return;
         const line = this.src.locate(objSegs).line;
-        out.push({ at, object: structuredClone(m.object) as KubeObject, source: { file: this.src.file, line } });
+        out.push({ at, object: deepClone(m.object) as KubeObject, source: { file: this.src.file, line } });
         return;
       }
       if (!isStr(m.path)) return this.miss(undefined);
