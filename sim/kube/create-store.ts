@@ -42,7 +42,9 @@ export function createSimClient(sim: Simulation, store: ObjectStore): MemoryKube
   return new MemoryKubeClient(store, { delay: (ms) => (sim.canSleep() ? sim.sleep(ms, 'api latency') : Promise.resolve()) });
 }
 
-export const wallClock: Clock = { now: () => Date.now() };
+// The wall clock lives with the other real-world timing in controller/runtime/wall-timers.ts.
+export { wallClock } from '../../controller/runtime/wall-timers.js';
+import { wallClock } from '../../controller/runtime/wall-timers.js';
 
 export function createWallClockStore(seed: string | number, setup: StoreSetup = {}, extra: Partial<StoreOptions> = {}): ObjectStore {
   return withCrds(
