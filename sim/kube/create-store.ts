@@ -1,7 +1,7 @@
 // Two ways to stand up an object store: inside a Simulation (virtual time; deferred work becomes
 // urgent events on the heap, so runs are reproducible) or on the wall clock (`raysim apiserver`).
 
-import type { Clock, Rng } from '../core/clock.js';
+import type { Rng } from '../core/clock.js';
 import type { Simulation } from '../core/simulation.js';
 import { createRng } from '../core/rng.js';
 import { defaultCrdDir, loadCrdDirs } from './manifests.js';
