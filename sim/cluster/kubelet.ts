@@ -40,7 +40,6 @@ import {
   restartedStatus,
   restarts,
   runningStatus,
-  setCondition,
 } from './pod-status.js';
 
 /** Delays of the pod lifecycle stages, virtual ms. */
