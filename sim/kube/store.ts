@@ -58,6 +58,8 @@ export interface StoreOptions {
   watchWindow?: number;
   /** Freeze stored objects (tests): catches code that mutates shared objects. */
   freezeObjects?: boolean;
+  /** Events expire this long after their last write, as kube-apiserver's --event-ttl (default 1 h). */
+  eventTtlMs?: number;
   /** Admission plugin ExtendedResourceToleration (default off, as in kube-apiserver). */
   extendedResourceToleration?: boolean;
   /** Extra kinds to serve besides the built-ins (rarely needed: prefer CRDs). */
@@ -177,6 +179,9 @@ export class ObjectStore {
   private readonly crdQueue: string[] = [];
   private maintenanceScheduled = false;
   private clusterIPs = 0;
+  private readonly eventTtlMs: number;
+  private readonly eventExpiry: { at: number; key: string; rv: string }[] = [];
+  private eventExpiryHead = 0;
 
   constructor(opts: StoreOptions) {
     this.clock = opts.clock;
@@ -185,6 +190,7 @@ export class ObjectStore {
     this.defer = opts.defer ?? queueMicrotask;
     this.window = opts.watchWindow ?? 10_000;
     this.freeze = opts.freezeObjects ?? false;
+    this.eventTtlMs = opts.eventTtlMs ?? 3_600_000;
     this.admissionContext.extendedResourceToleration = opts.extendedResourceToleration ?? false;
     this.registry = new ResourceRegistry([...builtinResourceTypes(), ...(opts.extraTypes ?? [])]);
     for (const ns of INITIAL_NAMESPACES) this.create(this.type('', 'namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
@@ -303,6 +309,7 @@ export class ObjectStore {
     if (rt.crd === undefined && rt.kind === 'CustomResourceDefinition') this.prepareCrd(objOut);
     if (opts.dryRun) return objOut;
     const stored = this.commit(ks, key, objOut, 'ADDED', undefined);
+    if (rt.group === '' && rt.kind === 'Event') this.expireEvents(ks, key, stored);
     for (const ref of stored.metadata.ownerReferences ?? []) if (!this.byUid.has(ref.uid)) this.enqueue(this.gcQueue, ref.uid);
     if (rt.kind === 'CustomResourceDefinition' && rt.group === 'apiextensions.k8s.io') return this.establishCrd(stored);
     return stored;
@@ -605,9 +612,30 @@ export class ObjectStore {
     if (opts.dryRun) return next;
     if (this.deletesOnUpdate(rt, old, next)) return this.remove(ks, key, next, old);
     const stored = this.commit(ks, key, next, 'MODIFIED', old);
+    if (rt.group === '' && rt.kind === 'Event') this.expireEvents(ks, key, stored);
     this.afterOwnerRefsChange(old, stored);
     if (rt.kind === 'CustomResourceDefinition' && rt.group === 'apiextensions.k8s.io' && !stored.metadata.deletionTimestamp) return this.establishCrd(stored);
     return stored;
+  }
+
+  /**
+   * Events live for eventTtlMs after their last write, as etcd leases make them on a real API
+   * server; otherwise every run would keep every event it ever recorded. Expiry is checked when
+   * events are written (a FIFO of write times), so it costs nothing on other writes.
+   */
+  private expireEvents(ks: KindState, key: string, written: KubeObject): void {
+    const now = this.clock.now();
+    this.eventExpiry.push({ at: now + this.eventTtlMs, key, rv: written.metadata.resourceVersion! });
+    while (this.eventExpiryHead < this.eventExpiry.length && this.eventExpiry[this.eventExpiryHead].at <= now) {
+      const e = this.eventExpiry[this.eventExpiryHead++];
+      const cur = ks.objects.get(e.key);
+      // Only the entry of an event's last write expires it; earlier ones were superseded.
+      if (cur && cur.metadata.resourceVersion === e.rv) this.remove(ks, e.key, cur, cur);
+    }
+    if (this.eventExpiryHead > 4096 && this.eventExpiryHead * 2 > this.eventExpiry.length) {
+      this.eventExpiry.splice(0, this.eventExpiryHead);
+      this.eventExpiryHead = 0;
+    }
   }
 
   /** Namespaces wait for their content (spec.finalizers) as well as their metadata finalizers. */

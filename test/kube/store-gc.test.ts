@@ -353,3 +353,26 @@ describe('namespace deletion', () => {
     expect(out.spec).toEqual({ finalizers: ['kubernetes'] });
   });
 });
+
+describe('event TTL (kube-apiserver --event-ttl)', () => {
+  it('removes an event an hour after its last write, checked when events are written', async () => {
+    const { ObjectStore } = await import('../../sim/kube/store.js');
+    const { createRng } = await import('../../sim/core/rng.js');
+    let now = 0;
+    const store = new ObjectStore({ clock: { now: () => now }, rng: createRng('ttl'), defer: () => undefined });
+    const events = store.type('', 'events');
+    const ev = (name: string) => ({ apiVersion: 'v1', kind: 'Event', metadata: { name, namespace: 'default' }, reason: 'R', message: 'm', involvedObject: { kind: 'Pod', name: 'p' } });
+    store.create(events, ev('old'));
+    now = 30 * 60_000;
+    const kept = store.create(events, ev('refreshed'));
+    now = 50 * 60_000;
+    store.update(events, { ...kept, message: 'again' } as never);
+    now = 61 * 60_000;
+    store.create(events, ev('new'));
+    const names = () => store.list(events).items.map((o) => o.metadata.name).sort();
+    expect(names()).toEqual(['new', 'refreshed']);
+    now = 111 * 60_000;
+    store.create(events, ev('newest'));
+    expect(names()).toEqual(['new', 'newest']);
+  });
+});
