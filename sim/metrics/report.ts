@@ -66,7 +66,12 @@ export function formatDuration(s: number): string {
 /** Failure causes, most frequent first (ties by name): "faulty-gpu 3, network 1"; "none" if empty. */
 export function formatCauses(byCause: Readonly<Record<string, number>>): string {
   const entries = Object.entries(byCause).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return entries.length === 0 ? 'none' : entries.map(([c, n]) => `${c} ${formatNumber(n, 0)}`).join(', ');
+  if (entries.length === 0) return 'none';
+  // Three causes a line keeps the summary table narrow (a 30-day fleet has over a dozen causes).
+  const parts = entries.map(([c, n]) => `${c} ${formatNumber(n, 0)}`);
+  const lines: string[] = [];
+  for (let i = 0; i < parts.length; i += 3) lines.push(parts.slice(i, i + 3).join(', '));
+  return lines.join(',\n');
 }
 
 /** One metric's value in human units ("1.17 h", "68.8%", "$1,234.56"); null is "n/a". */

@@ -3,6 +3,7 @@ import {
   EXPECTABLE_METRICS,
   METRIC_NAMES,
   checkExpectations,
+  formatCauses,
   computeMetrics,
   formatDuration,
   formatMetric,
@@ -260,5 +261,12 @@ describe('checkExpectations', () => {
     const tr = trace().nodeReady('n1').submit('j', { gpus: 8 }).bind('j-0', 'n1', 8).scheduled('j', 1, 8).started('j', 1, 8).atSec(3600).finished('j').podDeleted('j-0');
     const metrics = computeMetrics(tr.records());
     expect(checkExpectations(metrics, [{ metric: 'jct_p50_s', op: '==', value: 3600 }, { metric: 'goodput_pct', op: '==', value: 100 }, { metric: 'cost_usd', op: '==', value: 36 }])).toEqual([]);
+  });
+});
+
+describe('formatCauses wrapping', () => {
+  it('puts three causes on a line so the summary table stays narrow', () => {
+    expect(formatCauses({ 'faulty-gpu': 37, 'gpu-hbm3': 17, 'software-bug': 16, network: 8 })).toBe('faulty-gpu 37, gpu-hbm3 17, software-bug 16,\nnetwork 8');
+    expect(formatCauses({})).toBe('none');
   });
 });
