@@ -399,16 +399,9 @@ export interface KubeEvent extends KubeObject {
   count?: number;
 }
 
-export interface LeaseSpec {
-  holderIdentity?: string;
-  leaseDurationSeconds?: number;
-  /** metav1.MicroTime (RFC 3339 with microseconds). */
-  acquireTime?: string;
-  renewTime?: string;
-  leaseTransitions?: number;
-  strategy?: string;
-  preferredHolder?: string;
-}
+// The Lease spec is the leader elector's (controller/runtime may not import controller/api).
+export type { LeaseSpec } from '../runtime/leader-election.js';
+import type { LeaseSpec } from '../runtime/leader-election.js';
 
 export interface Lease extends KubeObject {
   apiVersion: 'coordination.k8s.io/v1';

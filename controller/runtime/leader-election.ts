@@ -46,12 +46,16 @@ export interface LeaderElectorOptions {
   onNewLeader?: (identity: string | undefined) => void;
 }
 
+/** coordination.k8s.io/v1 LeaseSpec (controller/api/core-types.ts re-exports it). */
 export interface LeaseSpec {
   holderIdentity?: string;
   leaseDurationSeconds?: number;
+  /** metav1.MicroTime (RFC 3339 with microseconds). */
   acquireTime?: string;
   renewTime?: string;
   leaseTransitions?: number;
+  strategy?: string;
+  preferredHolder?: string;
 }
 
 export interface Lease extends KubeObject {

@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../controller/runtime/api-error.js';
 import type { ClientWatchOptions, KubeClient, ResourceId, Watch } from '../../controller/runtime/kube-client.js';
 import type { KubeObject, WatchEvent } from '../../controller/runtime/kube-object.js';
+import { waitUntil } from '../fixtures/kube-actors.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
@@ -56,19 +57,8 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls until fn returns something other than undefined/false; fails after timeoutMs. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, intervalMs = 20): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message ?? last})` : ''}`);
-    await sleep(intervalMs);
-  }
+export function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, intervalMs = 20): Promise<T> {
+  return waitUntil(what, fn, timeoutMs, intervalMs);
 }
 
 /** The ApiError a call fails with; fails the test when it succeeds or throws something else. */
