@@ -66,7 +66,6 @@ export class RunError extends Error {
 }
 
 const RAYJOB = { apiVersion: 'ray.io/v1', kind: 'RayJob' };
-const POD = { apiVersion: 'v1', kind: 'Pod' };
 
 export async function runScenarioFile(file: string, o: Omit<RunOptions, 'scenario'> = {}): Promise<RunResult> {
   return runScenario({ ...o, scenario: loadScenario(file) });
@@ -111,7 +110,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   for (const r of rayReconcilers({ dashboards: ray.dashboards, batchScheduler: sc.operator.batchScheduler })) manager.add(r);
   manager.add(jobController());
   manager.add(kubelet);
-  manager.add(createScheduler({ policy: sc.operator.placementPolicy, onDecision: (d) => recordDecision(trace, sim.startTime, d) }));
+  manager.add(createScheduler({ policy: sc.operator.placementPolicy, onDecision: (d) => recordDecision(trace, d) }));
   const runner = new SubmitterRunner(sim, infra, ray, kubeletExits(kubelet));
 
   const nodes = await pools.start();
@@ -223,7 +222,6 @@ async function observeJobs(client: MemoryKubeClient, trace: TraceWriter): Promis
     },
     closed: () => undefined,
   });
-  void POD;
 }
 
 /** Pods and GPUs a RayJob's cluster asks for (head + every worker replica). */
@@ -251,7 +249,7 @@ function jobShape(j: RayJob): Record<string, unknown> {
   };
 }
 
-function recordDecision(trace: TraceWriter, _start: number, d: SchedulingDecision): void {
+function recordDecision(trace: TraceWriter, d: SchedulingDecision): void {
   const ref = { kind: 'Pod', namespace: d.pod.namespace, name: d.pod.name, uid: d.pod.uid };
   if (d.type === 'bound') trace.emit({ type: TRACE.podBound, actor: 'scheduler', ref, data: { node: d.node, gpus: d.gpus, cpuMilli: d.cpuMilli, memoryBytes: d.memoryBytes } });
   else if (d.type === 'unschedulable') trace.emit({ type: TRACE.podUnschedulable, actor: 'scheduler', ref, reason: d.message, data: { attempts: d.attempts } });
