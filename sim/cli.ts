@@ -13,7 +13,7 @@ import path from 'node:path';
 import { loadScenario } from '../scenarios/loader.js';
 import { parseDuration } from '../scenarios/duration.js';
 import { ScenarioError } from '../scenarios/scenario-error.js';
-import { human, progressReporter, summary, writeOutputs } from './run-report.js';
+import { human, profileTable, progressReporter, summary, writeOutputs } from './run-report.js';
 import { RunError, runScenario } from './run.js';
 import { SimulationError } from './core/simulation.js';
 import { HttpKubeClient } from '../controller/runtime/http-kube-client.js';
@@ -142,7 +142,9 @@ export function buildProgram(): Command {
     .option('--until <duration>', "stop after this much simulated time (e.g. 2h, 30d; default: the scenario's duration)")
     .option('--out <dir>', 'write DIR/trace.jsonl, DIR/metrics.json and DIR/metrics.csv')
     .option('--no-progress', 'no progress bar (it is shown only on a terminal anyway)')
-    .action(async (file: string, o: { seed?: string; until?: string; out?: string; progress: boolean }) => {
+    .option('--profile', 'also print how many events of each kind ran, and the peak memory')
+    .option('--every-poll', 'run every RayJob status poll (KubeRay polls every 3 s) instead of only those that can find something new; slower, same results')
+    .action(async (file: string, o: { seed?: string; until?: string; out?: string; progress: boolean; profile?: boolean; everyPoll?: boolean }) => {
       const code = await runCommand(file, o);
       if (code !== EXIT.ok) throw new ExitCode(code);
     });
@@ -177,7 +179,7 @@ class ExitCode extends Error {
   }
 }
 
-async function runCommand(file: string, o: { seed?: string; until?: string; out?: string; progress: boolean }): Promise<number> {
+async function runCommand(file: string, o: { seed?: string; until?: string; out?: string; progress: boolean; profile?: boolean; everyPoll?: boolean }): Promise<number> {
   const scenario = loadScenario(file);
   let untilMs: number | undefined;
   if (o.until !== undefined) {
@@ -188,12 +190,13 @@ async function runCommand(file: string, o: { seed?: string; until?: string; out?
   const progress = progressReporter(o.progress && !!process.stderr.isTTY);
   let result;
   try {
-    result = await runScenario({ scenario, seed: o.seed, untilMs, traceFile: o.out ? path.join(o.out, 'trace.jsonl') : undefined, onProgress: progress.onProgress });
+    result = await runScenario({ scenario, seed: o.seed, untilMs, traceFile: o.out ? path.join(o.out, 'trace.jsonl') : undefined, onProgress: progress.onProgress, profile: o.profile, everyPoll: o.everyPoll });
   } finally {
     progress.stop();
   }
   if (o.out) writeOutputs(o.out, result);
   console.log(summary(scenario.name, result));
+  if (result.eventsByLabel) console.log(profileTable(result));
   if (o.out) console.log(`wrote ${path.join(o.out, 'trace.jsonl')}, metrics.json, metrics.csv, timeseries.csv`);
   if (result.programmingErrors.length) return EXIT.internalError;
   return result.violations.length ? EXIT.expectationsViolated : EXIT.ok;

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
+import Table from 'cli-table3';
 import { metricsCsv, metricsJson, metricsTable, timeseriesCsv } from './metrics/report.js';
 import type { RunOptions, RunResult } from './run.js';
 
@@ -53,4 +54,17 @@ export function writeOutputs(dir: string, r: RunResult): void {
   fs.writeFileSync(path.join(dir, 'metrics.json'), metricsJson(r.metrics));
   fs.writeFileSync(path.join(dir, 'metrics.csv'), metricsCsv(r.metrics));
   fs.writeFileSync(path.join(dir, 'timeseries.csv'), timeseriesCsv(r.samples));
+}
+
+/** `raysim run --profile`: events per kind (the top 20) and the process's peak memory. */
+export function profileTable(r: RunResult): string {
+  const counts = r.eventsByLabel ?? [];
+  const t = new Table({ head: ['event kind', 'events', '% of all'], colAligns: ['left', 'right', 'right'], style: { head: [], border: [] } });
+  for (const [label, n] of counts.slice(0, 20)) t.push([label, n.toLocaleString('en-US'), ((100 * n) / Math.max(1, r.eventsRun)).toFixed(1)]);
+  if (counts.length > 20) {
+    const rest = counts.slice(20).reduce((s, [, n]) => s + n, 0);
+    t.push([`(${counts.length - 20} more kinds)`, rest.toLocaleString('en-US'), ((100 * rest) / Math.max(1, r.eventsRun)).toFixed(1)]);
+  }
+  const peakMiB = process.resourceUsage().maxRSS / 1024;
+  return `${t.toString()}\npeak RSS ${peakMiB.toFixed(0)} MiB, heap used now ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB`;
 }

@@ -42,6 +42,14 @@ export interface RunOptions {
   onProgress?: (p: { simMs: number; totalMs: number; events: number }) => void;
   /** Record every reconcile in the trace (large for long runs; default false). */
   traceReconciles?: boolean;
+  /** Count events per kind (RunResult.eventsByLabel): where a long run's events go. */
+  profile?: boolean;
+  /**
+   * Run every controller poll, as KubeRay does against a real cluster, instead of parking polls
+   * that cannot find anything new (poll-parking.ts). Same results up to ties at one instant;
+   * much slower on long runs.
+   */
+  everyPoll?: boolean;
 }
 
 export interface RunResult {
@@ -55,6 +63,10 @@ export interface RunResult {
   samples: TraceRecord[];
   /** Reconcile errors that are bugs (non-API exceptions), which a healthy run has none of. */
   programmingErrors: string[];
+  /** With `profile`: events run per kind (the label's first two words), most frequent first. */
+  eventsByLabel?: Array<[label: string, count: number]>;
+  /** Polls that found nothing new and were not run (an estimate; 0 with everyPoll). */
+  pollsSkipped: number;
 }
 
 /** A scenario that loads but cannot run (a feature it asks for is not simulated yet). */
@@ -78,7 +90,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   const totalMs = o.untilMs ?? sc.durationMs;
   if (sc.operator.batchScheduler === 'volcano')
     throw new RunError(`${sc.file}: operator.batchScheduler: volcano needs Volcano's gang scheduler, which raysim does not simulate yet; use "default"`);
-  const sim = new Simulation();
+  const sim = new Simulation({ countLabels: o.profile });
   const rng = createRng(seed);
 
   const metrics = new MetricsAccumulator();
@@ -106,7 +118,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   const pools = new NodePools({ client: infra, clock: sim, pools: sc.cluster.nodePools, timers: sim, rng: rng.fork('nodepools'), ...traced });
   const ray = new RayRuntime(sim, infra, rng.fork('ray'), { headStart: sc.ray.headStart, serveAppStart: sc.ray.serveAppStart, trace });
   const kubelet = new Kubelet({ client: infra, clock: sim, timings: { imagePull: sc.kubelet.imagePull, containerStart: sc.kubelet.containerStart }, ...traced });
-  const manager = new SimManager(sim, client, { rng: rng.fork('operator'), logger: process.env.RAYSIM_DEBUG ? createLogger({ level: 'debug', format: 'text' }) : silentLogger, traceWriter: o.traceReconciles ? trace : undefined });
+  const manager = new SimManager(sim, client, { rng: rng.fork('operator'), logger: process.env.RAYSIM_DEBUG ? createLogger({ level: 'debug', format: 'text' }) : silentLogger, traceWriter: o.traceReconciles ? trace : undefined, pollSources: o.everyPoll ? undefined : ray.pollSources });
   for (const r of rayReconcilers({ dashboards: ray.dashboards, batchScheduler: sc.operator.batchScheduler })) manager.add(r);
   manager.add(jobController());
   manager.add(kubelet);
@@ -172,8 +184,20 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     wallMs: performance.now() - wallStart,
     traceRecords: trace.count,
     samples,
+    eventsByLabel: o.profile ? groupLabels(sim.labelCounts()) : undefined,
+    pollsSkipped: manager.pollsSkipped,
     programmingErrors: manager.programmingErrors.map((e) => `${e.controller} ${e.request ? `${e.request.namespace ?? ''}/${e.request.name}` : ''}: ${String((e.cause as Error)?.stack ?? e.cause)}`),
   };
+}
+
+/** Labels name their object ("node failure h100-0042"); the kind is the first two words. */
+function groupLabels(counts: Array<[string, number]>): Array<[string, number]> {
+  const by = new Map<string, number>();
+  for (const [label, n] of counts) {
+    const kind = label.split(' ', 2).join(' ');
+    by.set(kind, (by.get(kind) ?? 0) + n);
+  }
+  return [...by].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
 }
 
 /**

@@ -89,6 +89,11 @@ export class DashboardError extends Error {
  */
 export type DashboardClientFactory = (cluster: KubeObject, url: string) => RayDashboardClient;
 
+/** The PollSources name of one RayCluster's dashboard (what a RayJob poll reads; see poll-sources.ts). */
+export function dashboardSource(namespace: string | undefined, clusterName: string): string {
+  return `ray-dashboard/${namespace ?? ''}/${clusterName}`;
+}
+
 /**
  * Ray's words for a reused submission id (JobManager.submit_job raises "Job with submission_id
  * <id> already exists. Please use a different submission_id."). Older Ray heads answer 400 with

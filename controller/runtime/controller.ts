@@ -6,7 +6,10 @@
 
 import { ApiError } from './api-error.js';
 import type { Timers, Priority } from '../../sim/core/simulation.js';
+import { CallCounter, countingClient, countingRecorder } from './counting-client.js';
 import { objectKey } from './kube-object.js';
+import { PollParking } from './poll-parking.js';
+import type { PollSources } from './poll-sources.js';
 import type { Logger, ReconcileContext, Reconciler, Request, Result } from './reconciler.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -65,6 +68,8 @@ export interface ControllerOptions {
   onOutcome?: (o: ReconcileOutcome) => void;
   /** A reconciler threw a non-ApiError. Throwing from here propagates out of the dispatched work. */
   onProgrammingError?: (e: ReconcileError) => void;
+  /** Change notification for polled state: idle polls are parked, not re-run (poll-parking.ts). */
+  pollSources?: PollSources;
 }
 
 export class Controller {
@@ -83,6 +88,10 @@ export class Controller {
   /** The manager lets it run (started, and leader when leader election is on). */
   private enabled = false;
   private stopped = false;
+  /** Idle polls parked until something could change their answer (only with pollSources). */
+  readonly parking: PollParking | undefined;
+  private readonly calls = new CallCounter();
+  private readonly ctx: ReconcileContext;
 
   constructor(private readonly opts: ControllerOptions) {
     const r = opts.reconciler;
@@ -99,6 +108,11 @@ export class Controller {
       timerPriority: opts.queueTimerPriority,
       onReady: () => this.pump(),
     });
+    this.ctx = opts.ctx;
+    if (opts.pollSources) {
+      this.parking = new PollParking({ queue: this.queue, clock: opts.ctx.clock, timers: opts.timers, sources: opts.pollSources, timerPriority: opts.queueTimerPriority });
+      this.ctx = { ...opts.ctx, client: countingClient(opts.ctx.client, this.calls), recorder: countingRecorder(opts.ctx.recorder, this.calls) };
+    }
   }
 
   enqueue(req: Request): void {
@@ -134,6 +148,7 @@ export class Controller {
     this.stopped = true;
     this.enabled = false;
     this.queue.shutDown();
+    this.parking?.clear();
   }
 
   /** Starts as many units of work as the queue and the concurrency limit allow. */
@@ -163,7 +178,10 @@ export class Controller {
     const req = parseRequestKey(key);
     const r = this.reconciler;
     this.reconciles++;
-    const ctx: ReconcileContext = { ...this.opts.ctx, log: this.opts.ctx.log.child(req.namespace ? { namespace: req.namespace, name: req.name } : { name: req.name }) };
+    const ctx: ReconcileContext = { ...this.ctx, log: this.ctx.log.child(req.namespace ? { namespace: req.namespace, name: req.name } : { name: req.name }) };
+    const parking = this.parking;
+    const stamp = parking?.stamp() ?? 0;
+    const callsBefore = this.calls.calls;
     let result: Result | undefined;
     let error: unknown;
     let failed = false;
@@ -179,6 +197,7 @@ export class Controller {
     const q = this.queue;
     try {
       if (failed) {
+        parking?.materialise(key);
         const retryInMs = q.addRateLimited(key);
         const outcome: ReconcileOutcome = { controller: this.name, request: req, error, retryInMs };
         if (error instanceof ApiError) {
@@ -194,9 +213,13 @@ export class Controller {
       }
       const after = result!.requeueAfterMs;
       q.forget(key);
-      if (after !== undefined) {
-        if (Number.isFinite(after) && after > 0) q.addAfter(key, after);
-        else if (after !== 0) this.log.warn('ignoring an invalid requeueAfterMs', { ...reqFields(req), requeueAfterMs: after });
+      const valid = after !== undefined && Number.isFinite(after) && after > 0;
+      // An idle poll (no API call at all, so nothing acted on and no unwatched state read) parks.
+      const parked = valid && parking !== undefined && result!.poll !== undefined && this.calls.calls === callsBefore && parking.park(key, after, result!.poll, stamp);
+      if (!parked) {
+        parking?.materialise(key);
+        if (valid) q.addAfter(key, after);
+        else if (after !== undefined && after !== 0) this.log.warn('ignoring an invalid requeueAfterMs', { ...reqFields(req), requeueAfterMs: after });
       }
       this.opts.onOutcome?.({ controller: this.name, request: req, result: result! });
     } finally {

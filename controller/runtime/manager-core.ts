@@ -11,6 +11,7 @@ import { Controller, ReconcileError, type ReconcileOutcome } from './controller.
 import { Informer } from './informer.js';
 import type { KubeClient, ResourceId } from './kube-client.js';
 import { splitApiVersion, type KubeObject } from './kube-object.js';
+import type { PollSources } from './poll-sources.js';
 import type { EventRecorder, Logger, Reconciler, Request } from './reconciler.js';
 
 export interface ManagerCoreOptions {
@@ -34,6 +35,8 @@ export interface ManagerCoreOptions {
   onOutcome?: (o: ReconcileOutcome) => void;
   /** 'record' (default): keep programming errors in `programmingErrors`; 'throw': also rethrow them. */
   onProgrammingError?: 'record' | 'throw';
+  /** Change notification for polled state: controllers park idle polls (poll-parking.ts). */
+  pollSources?: PollSources;
 }
 
 interface Generation {
@@ -118,6 +121,7 @@ export class ManagerCore {
         queueTimerPriority: o.timerPriority,
         onOutcome: o.onOutcome,
         onProgrammingError: (e) => this.programmingError(e),
+        pollSources: o.pollSources,
       });
       controllers.push(c);
       const mine: Informer[] = [];

@@ -16,6 +16,20 @@ export interface Request {
 export interface Result {
   /** Look at this object again after this long even if nothing changes (KubeRay's RequeueAfter). */
   requeueAfterMs?: number;
+  /**
+   * The requeue only polls: looking again finds something new only if a watched object changes,
+   * the polled `source` changes, or time reaches `until`. A manager that is told when sources
+   * change (the simulation) may then skip the looks that would find nothing, provided this
+   * reconcile made no API call; others ignore it (poll-parking.ts).
+   */
+  poll?: PollHint;
+}
+
+export interface PollHint {
+  /** The polled external state (a PollSources name); omitted: only watched objects and time matter. */
+  source?: string;
+  /** Epoch ms from which the answer may differ by the passing of time alone (a deadline). */
+  until?: number;
 }
 
 /** Reads from the informer caches: shared, read-only objects (copy before changing). */

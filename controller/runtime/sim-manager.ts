@@ -15,6 +15,7 @@ import type { Informer } from './informer.js';
 import type { KubeClient, ResourceId } from './kube-client.js';
 import { silentLogger } from './logger.js';
 import { ManagerCore } from './manager-core.js';
+import type { PollSources } from './poll-sources.js';
 import type { EventRecorder, Logger, Manager, Reconciler } from './reconciler.js';
 
 export interface SimManagerOptions {
@@ -34,6 +35,12 @@ export interface SimManagerOptions {
   onProgrammingError?: 'record' | 'throw';
   informerBackoffInitialMs?: number;
   informerBackoffMaxMs?: number;
+  /**
+   * Change notification for state reconcilers poll (the simulated Ray runtime's): a poll that
+   * made no API call and says what it polls is parked until its answer can change, instead of
+   * re-running every few seconds (poll-parking.ts). Omitted: every poll runs.
+   */
+  pollSources?: PollSources;
 }
 
 export interface RestartOptions {
@@ -73,6 +80,7 @@ export class SimManager implements Manager {
       informerBackoffMaxMs: opts.informerBackoffMaxMs,
       onOutcome: this.trace ? (o) => this.traceOutcome(o) : undefined,
       onProgrammingError: opts.onProgrammingError,
+      pollSources: opts.pollSources,
     });
   }
 
@@ -95,6 +103,11 @@ export class SimManager implements Manager {
 
   controller(name: string): Controller | undefined {
     return this.core.controller(name);
+  }
+
+  /** Polls parked instead of run, over every controller of the current generation (an estimate). */
+  get pollsSkipped(): number {
+    return this.core.controllers.reduce((n, c) => n + (c.parking?.skipped ?? 0), 0);
   }
 
   /** Restarts so far. */

@@ -81,7 +81,7 @@ export class WorkQueue {
         this.waiting.delete(key);
         this.add(key);
       },
-      { label: `${this.name}:${key}`, priority: this.timerPriority },
+      { label: `requeue ${this.name} ${key}`, priority: this.timerPriority },
     );
     if (existing !== undefined) {
       if (existing.time <= handle.time) {
@@ -149,6 +149,11 @@ export class WorkQueue {
   /** Keys handed out by get() and not yet done. */
   get processingCount(): number {
     return this.processing.size;
+  }
+
+  /** Whether a delayed add of the key is pending. */
+  hasDelayed(key: string): boolean {
+    return this.waiting.has(key);
   }
 
   /** Keys waiting for a timer. */

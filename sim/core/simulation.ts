@@ -38,6 +38,8 @@ export interface Timers {
 export interface SimulationOptions {
   /** Epoch ms at which virtual time starts. */
   startTime?: number;
+  /** Count events run per label (see labelCounts()), to find what a long run spends its events on. */
+  countLabels?: boolean;
 }
 
 export interface RunOptions {
@@ -101,12 +103,19 @@ export class Simulation implements Clock, Timers {
   private inCallback = false;
   private wake: (() => void) | undefined;
   private failure: SimulationError | undefined;
+  private readonly counts: Map<string, number> | undefined;
 
   constructor(opts: SimulationOptions = {}) {
     const start = opts.startTime ?? DEFAULT_START_TIME;
     if (!Number.isFinite(start)) throw new RangeError(`Simulation: startTime must be a finite number, got ${start}`);
     this.startTime = start;
     this.time = start;
+    if (opts.countLabels) this.counts = new Map();
+  }
+
+  /** Events run per label, most frequent first (empty unless constructed with countLabels). */
+  labelCounts(): Array<[label: string, count: number]> {
+    return [...(this.counts ?? [])].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   }
 
   now(): number {
@@ -262,6 +271,7 @@ export class Simulation implements Clock, Timers {
   private fire(timer: Timer): PromiseLike<unknown> | undefined {
     this.time = timer.time;
     this.executed++;
+    if (this.counts) this.counts.set(timer.label, (this.counts.get(timer.label) ?? 0) + 1);
     let r: unknown;
     this.inCallback = true;
     try {

@@ -13,7 +13,7 @@
 
 import { RAY_CLUSTER, RAY_CLUSTER_LABEL_KEY, RAY_JOB, POD, RAY_ORIGINATED_FROM_CRD_LABEL_KEY, RAY_ORIGINATED_FROM_CR_NAME_LABEL_KEY, headServiceName } from '../../controller/api/constants.js';
 import type { Pod, RayCluster, RayJob } from '../../controller/api/types.js';
-import type { DashboardClientFactory, RayDashboardClient, RayJobInfo } from '../../controller/ray/dashboard-client.js';
+import { dashboardSource, type DashboardClientFactory, type RayDashboardClient, type RayJobInfo } from '../../controller/ray/dashboard-client.js';
 import { Informer } from '../../controller/runtime/informer.js';
 import type { KubeClient } from '../../controller/runtime/kube-client.js';
 import type { KubeObject } from '../../controller/runtime/kube-object.js';
@@ -22,6 +22,7 @@ import type { Distribution } from '../core/distribution.js';
 import type { Simulation, TimerHandle } from '../core/simulation.js';
 import type { ObjectRef, TraceWriter } from '../core/trace.js';
 import { SimDashboardClient } from './sim-dashboard.js';
+import { PollSourceRegistry } from '../../controller/runtime/poll-sources.js';
 import { SimRayCluster, type ClusterContext } from './sim-ray-cluster.js';
 import { rayProcessAlive } from './ray-node.js';
 import { parseDashboardAddress } from './submit-command.js';
@@ -67,6 +68,11 @@ export class RayRuntime {
   readonly dashboards: DashboardClientFactory;
   /** Errors raised in watch handlers (each also reported through onError). */
   readonly errors: unknown[] = [];
+  /**
+   * Tells pollers when a cluster's dashboard may answer differently (dashboardSource names), so
+   * a simulation manager can park RayJob polls that would find nothing new (poll-parking.ts).
+   */
+  readonly pollSources = new PollSourceRegistry();
 
   private readonly clusters_ = new Map<string, SimRayCluster>();
   private readonly clients = new Map<string, SimDashboardClient>();
@@ -119,6 +125,7 @@ export class RayRuntime {
         opts.trace?.emit({ t: sim.elapsed(), type, actor: RAY_ACTOR, ref, reason, data });
       },
       owningRayJob: (c) => self.owningRayJob(c),
+      changed: (c) => self.pollSources.changed(dashboardSource(c.namespace, c.name)),
       nextAttempt: (key) => {
         const n = (self.attempts.get(key) ?? 0) + 1;
         self.attempts.set(key, n);
@@ -217,6 +224,7 @@ export class RayRuntime {
     if (!c.idle) return;
     c.shutdown();
     this.clusters_.delete(c.key);
+    this.ctx.changed(c);
   }
 
   private onRayCluster(rc: RayCluster, deleted: boolean): void {

@@ -43,6 +43,8 @@ export interface ClusterContext {
   owningRayJob(cluster: SimRayCluster): { ref: ObjectRef; annotations: Record<string, string> } | undefined;
   /** The next attempt number of the given owner (1, 2, ...); every job start is an attempt. */
   nextAttempt(ownerKey: string): number;
+  /** What the cluster's dashboard answers may have changed (jobs, Serve, reachability). */
+  changed(cluster: SimRayCluster): void;
   readonly headStart: Distribution;
   readonly serveAppStart: Distribution;
   readonly defaultWork: Distribution;
@@ -265,6 +267,7 @@ export class SimRayCluster {
   private headUp(pod: Pod, incarnation: string): void {
     const head: HeadState = { pod: pod.metadata.name!, type: 'head', group: rayNodeIdentity(pod)!.group, resources: podResources(pod), since: this.ctx.now(), incarnation, gcsReady: false };
     this.head = head;
+    this.ctx.changed(this);
     const delay = Math.max(0, sample(this.ctx.headStart, this.gcsRng));
     head.timer = this.ctx.after(delay, () => this.gcsUp(head), `ray gcs start ${this.key}`);
   }
@@ -296,6 +299,7 @@ export class SimRayCluster {
       if (a.timer) this.ctx.cancel(a.timer);
       a.timer = undefined;
     }
+    this.ctx.changed(this);
   }
 
   private workerLost(w: NodeState, cause: string): void {
@@ -314,6 +318,7 @@ export class SimRayCluster {
     let waiting: SimJob[] | undefined;
     for (const j of this.jobs.values()) if (j.phase === 'pending' || j.phase === 'recovering') (waiting ??= []).push(j);
     if (waiting && this.gangRegistered()) for (const j of waiting) this.start(j);
+    this.ctx.changed(this);
   }
 
   /** job.scheduled, once per cluster of a RayJob: the first time the head and every desired worker run. */
@@ -397,6 +402,7 @@ export class SimRayCluster {
       j.doneMs = ck;
       j.phase = 'recovering';
       this.log(j, 'WARN', `Worker ${w.pod} (group ${w.group}) died (${cause}); ${progress - ck} ms of work lost; waiting for the gang to restart from the checkpoint at ${ck} ms.`);
+      this.ctx.changed(this);
       return;
     }
     this.recordInterruption(j, progress, cause, w, false);
@@ -418,6 +424,7 @@ export class SimRayCluster {
     const followers = j.followers;
     j.followers = [];
     for (const f of followers) f(deepClone(j.info));
+    this.ctx.changed(this);
   }
 
   // ------------------------------------------------------------------ Jobs API
@@ -502,6 +509,7 @@ export class SimRayCluster {
       );
     }
     this.jobs.delete(id);
+    this.ctx.changed(this);
   }
 
   logs(id: string, url: string): string {
@@ -558,6 +566,7 @@ export class SimRayCluster {
     });
     for (const [name, app] of this.serve) if (!next.has(name) && app.timer) this.ctx.cancel(app.timer);
     this.serve = next;
+    this.ctx.changed(this);
   }
 
   private serveAppRunning(app: ServeApp): void {
@@ -569,6 +578,7 @@ export class SimRayCluster {
       d.status = 'HEALTHY';
       d.message = '';
     }
+    this.ctx.changed(this);
   }
 
   serveDetails(): ServeDetails {

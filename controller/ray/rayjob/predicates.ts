@@ -81,6 +81,27 @@ function deadlinePassed(job: RayJob, seconds: number | undefined, now: number): 
   return now >= start + seconds * 1000;
 }
 
+/**
+ * The earliest time at which one of the Running/Initializing/Waiting time checks above could
+ * start to hold (every check is `now >= t`): active and pre-running deadlines, the job status
+ * check timeout, the transition grace period and the submitter-finished timeout. undefined: none
+ * applies. A poll before then that changed nothing will change nothing by time alone.
+ */
+export function nextTimeCheck(job: RayJob, o: { jobStatusCheckTimeoutSeconds: number; transitionGracePeriodSeconds: number; submitterFinishedTimeoutMs: number }, submitterFinished: number | undefined): number | undefined {
+  const s = statusOf(job);
+  const start = parseTime(s.startTime);
+  const candidates: number[] = [];
+  if (start !== undefined) {
+    for (const secs of [job.spec?.activeDeadlineSeconds, job.spec?.preRunningDeadlineSeconds]) if (secs !== undefined && secs !== null) candidates.push(start + secs * 1000);
+  }
+  const failingSince = parseTime(s.jobStatusCheckFailureStartTime);
+  if (failingSince !== undefined) candidates.push(failingSince + o.jobStatusCheckTimeoutSeconds * 1000);
+  const end = parseTime(s.rayJobInfo?.endTime);
+  if (end !== undefined && isJobTerminal(s.jobStatus)) candidates.push(end + o.transitionGracePeriodSeconds * 1000);
+  if (submitterFinished !== undefined) candidates.push(submitterFinished + o.submitterFinishedTimeoutMs);
+  return candidates.length ? Math.min(...candidates) : undefined;
+}
+
 /** checkActiveDeadline...: activeDeadlineSeconds since status.startTime have passed. */
 export function activeDeadlineExceeded(job: RayJob, now: number): boolean {
   return deadlinePassed(job, job.spec?.activeDeadlineSeconds, now);

@@ -13,13 +13,14 @@
 // ctx.clock and random names only from ctx.rng.
 
 import { BATCH_JOB, EventReason, RAY_CLUSTER, RAY_JOB } from '../../api/constants.js';
-import type { RayJob } from '../../api/types.js';
+import type { Job, RayJob } from '../../api/types.js';
+import { dashboardSource } from '../dashboard-client.js';
 import { isJobDeploymentTerminal } from '../../api/rayjob-types.js';
 import { problemsMessage, validateRayJob, type FieldProblem } from '../../api/validation.js';
-import type { Reconciler, ReconcileContext, Request, Result } from '../../runtime/reconciler.js';
+import type { PollHint, Reconciler, ReconcileContext, Request, Result } from '../../runtime/reconciler.js';
 import { rfc3339 } from '../../../sim/core/clock.js';
 import { resolveRayJobOptions, type RayJobOptions, type ResolvedRayJobOptions } from './options.js';
-import { applyBackoffLimit, isManagedExternally, statusNeedsWrite } from './predicates.js';
+import { applyBackoffLimit, hasSubmitter, isManagedExternally, nextTimeCheck, statusNeedsWrite, submitterFinishedAt } from './predicates.js';
 import { newRayJobStep, reconcileDeletion, reconcileState, type RayJobStep } from './states.js';
 
 export const RAYJOB_CONTROLLER_NAME = 'rayjob';
@@ -50,10 +51,31 @@ export async function reconcileRayJob(req: Request, ctx: ReconcileContext, opts:
   if (problems.length > 0) return failValidation(step, problems);
 
   const outcome = await reconcileState(step);
-  if (outcome.kind === 'return') return outcome.result;
+  if (outcome.kind === 'return') return withPollHint(step, outcome.result);
   applyBackoffLimit(step.job);
   await writeStatusIfChanged(step);
-  return { requeueAfterMs: opts.requeueMs };
+  return withPollHint(step, { requeueAfterMs: opts.requeueMs });
+}
+
+/**
+ * Marks the 3 s requeue of a RayJob waiting on its cluster or its Ray job as a poll (Result.poll):
+ * from Initializing, Waiting and Running the next look finds something new only when the RayJob,
+ * its RayCluster or its submitter Job change (all watched), the cluster's dashboard answers
+ * differently, or a deadline arrives. Not for a clusterSelector (the selected cluster is not
+ * owned, so its changes are not watched). The manager decides whether to use it: against a real
+ * cluster every poll runs, as in KubeRay.
+ */
+function withPollHint(step: RayJobStep, result: Result): Result {
+  if (result.requeueAfterMs !== step.opts.requeueMs) return result;
+  const { job } = step;
+  const s = job.status;
+  const d = s?.jobDeploymentStatus;
+  if ((d !== 'Initializing' && d !== 'Waiting' && d !== 'Running') || !s?.rayClusterName || job.spec.clusterSelector) return result;
+  const sub = hasSubmitter(job) ? step.ctx.cache.get<Job>(BATCH_JOB, job.metadata.name ?? '', job.metadata.namespace) : undefined;
+  const until = nextTimeCheck(job, step.opts, submitterFinishedAt(sub));
+  const poll: PollHint = { source: dashboardSource(job.metadata.namespace, s.rayClusterName) };
+  if (until !== undefined) poll.until = until;
+  return { ...result, poll };
 }
 
 /** The event reason KubeRay gives the first failing validation: metadata, then spec, then status. */
