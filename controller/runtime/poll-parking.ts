@@ -5,7 +5,8 @@
 // form a grid (origin, origin + period, ...), and the key is woken at the first grid point at or
 // after anything that could change the poll's answer:
 //   - the polled source changes (PollSources.watch): woken at the next grid point;
-//   - a deadline the reconciler named (poll.until) arrives: a timer at the first grid point >= it;
+//   - a deadline the reconciler named (poll.until) nears: the poll one period before the first
+//     grid point at or after it runs, and arms the deadline's poll itself;
 //   - a watched object changes: the key is reconciled then anyway (a watch event), and if that
 //     reconcile is not idle the grid's next point becomes a real timer again (materialise).
 // So every reconcile whose outcome could differ from the last one runs at the virtual time it
@@ -36,10 +37,18 @@ export interface PollParkingOptions {
 
 export class PollParking {
   private readonly parked = new Map<string, Parked>();
-  /** Polls skipped: grid points passed while parked (an estimate for reports, not used to decide). */
-  skipped = 0;
+  /** Polls skipped by keys no longer parked: grid points passed while parked. */
+  private skipped = 0;
 
   constructor(private readonly o: PollParkingOptions) {}
+
+  /** Polls skipped so far, counting the keys parked now (for reports; nothing decides on it). */
+  skippedPolls(): number {
+    const now = this.o.clock.now();
+    let n = this.skipped;
+    for (const p of this.parked.values()) n += Math.max(0, Math.ceil((now - p.origin) / p.periodMs) - 1);
+    return n;
+  }
 
   /** Keys parked now. */
   get size(): number {
@@ -63,8 +72,10 @@ export class PollParking {
   park(key: string, periodMs: number, hint: PollHint, stamp: number): boolean {
     const now = this.o.clock.now();
     if (hint.source !== undefined && this.o.sources.changedSince(hint.source, stamp)) return this.giveUp(key);
-    if (hint.until !== undefined && !(hint.until > now)) return this.giveUp(key);
     let p = this.parked.get(key);
+    // The poll before a deadline runs for real, so the deadline's poll is armed by it exactly as
+    // without parking (deadlines often fall on grid points: both count from the same second).
+    if (hint.until !== undefined && this.nextPoint(p ?? { origin: now, periodMs }, hint.until, false) - periodMs <= now) return this.giveUp(key);
     if (p) {
       // A pending requeue keeps its time when a later reconcile asks for a later one (the queue's
       // earliest-wins rule), so the grid stays; only a shorter period would move it.
@@ -77,7 +88,7 @@ export class PollParking {
     }
     if (hint.source !== undefined) p.cancelWatch = this.o.sources.watch(hint.source, () => this.wake(key));
     if (hint.until !== undefined) {
-      const at = this.nextPoint(p, hint.until, false);
+      const at = this.nextPoint(p, hint.until, false) - p.periodMs;
       p.deadline = this.o.timers.after(at - now, () => this.fire(key), { label: `poll deadline ${key}`, priority: this.o.timerPriority });
     }
     return true;
@@ -113,7 +124,7 @@ export class PollParking {
     else this.o.queue.addAfter(key, at - now);
   }
 
-  /** The deadline's grid point: the poll runs now. */
+  /** The grid point before the deadline's: this poll runs, and arms the deadline's as usual. */
   private fire(key: string): void {
     const p = this.parked.get(key);
     if (!p) return;

@@ -54,6 +54,8 @@ export class SimManager implements Manager {
   private readonly trace: TraceWriter | undefined;
   private restarts = 0;
   private stopped = false;
+  /** Polls skipped by earlier generations (before restarts). */
+  private skippedBefore = 0;
 
   constructor(
     readonly sim: Simulation,
@@ -105,9 +107,13 @@ export class SimManager implements Manager {
     return this.core.controller(name);
   }
 
-  /** Polls parked instead of run, over every controller of the current generation (an estimate). */
+  /** Polls parked instead of run, over every controller and restart. */
   get pollsSkipped(): number {
-    return this.core.controllers.reduce((n, c) => n + (c.parking?.skipped ?? 0), 0);
+    return this.skippedBefore + this.skippedNow();
+  }
+
+  private skippedNow(): number {
+    return this.core.controllers.reduce((n, c) => n + (c.parking?.skippedPolls() ?? 0), 0);
   }
 
   /** Restarts so far. */
@@ -127,6 +133,7 @@ export class SimManager implements Manager {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.skippedBefore += this.skippedNow();
     this.core.teardown();
   }
 
@@ -138,6 +145,7 @@ export class SimManager implements Manager {
     if (this.stopped) throw new Error('SimManager: cannot restart a stopped manager');
     if (!this.core.started) throw new Error('SimManager: restart before start');
     const downtime = opts.downtimeMs ?? 0;
+    this.skippedBefore += this.skippedNow();
     this.core.teardown();
     this.restarts++;
     this.log.info('manager restarting', { restart: this.restarts, downtimeMs: downtime });

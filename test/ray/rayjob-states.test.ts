@@ -51,7 +51,8 @@ describe('New', () => {
     await h.create(job().obj());
     await h.advance(1000);
     const r = await h.reconcile('j');
-    expect(r).toEqual({ requeueAfterMs: 3000 });
+    // From Initializing the requeue is a poll of the cluster's dashboard (Result.poll).
+    expect(r).toEqual({ requeueAfterMs: 3000, poll: { source: `ray-dashboard/${NS}/${h.job('j').status!.rayClusterName}` } });
     const j = h.job('j');
     expect(j.metadata.finalizers).toEqual([RAY_JOB_STOP_JOB_FINALIZER]);
     expect(j.status).toMatchObject({ jobDeploymentStatus: 'Initializing', jobStatus: '', startTime: rfc3339(T0 + 1000), failed: 0, succeeded: 0 });
@@ -367,7 +368,7 @@ describe('K8sJobMode submitter Job', () => {
     await h.reconcile('j');
     await h.reconcile('j');
     await h.markClusterReady(status(h).rayClusterName!);
-    expect(await h.reconcile('j')).toEqual({ requeueAfterMs: 3000 });
+    expect(await h.reconcile('j')).toMatchObject({ requeueAfterMs: 3000 });
     expect(dep(h)).toBe('Initializing');
     expect(h.recorder.events.at(-1)).toMatchObject({ type: 'Warning', reason: 'FailedToCreateRayJobSubmitter' });
     expect(h.recorder.events.at(-1)!.message).toContain('the Ray version must be at least 2.6.0 to use the metadata field');
@@ -409,7 +410,7 @@ describe('HTTPMode', () => {
       return undefined;
     };
     const rv = h.job('j').metadata.resourceVersion;
-    expect(await h.reconcile('j')).toEqual({ requeueAfterMs: 3000 });
+    expect(await h.reconcile('j')).toMatchObject({ requeueAfterMs: 3000 });
     expect(d.callsTo('submitJob')).toEqual([[{ entrypoint: 'python train.py', submission_id: id }], [{ entrypoint: 'python train.py', submission_id: id }]]);
     // Not an error: no failure clock, no status write, one job on the dashboard.
     expect(h.job('j').metadata.resourceVersion).toBe(rv);
@@ -439,7 +440,8 @@ describe('InteractiveMode (Waiting)', () => {
     expect(dep(h)).toBe('Waiting');
     expect(h.submitter('j')).toBeUndefined();
     const rv = h.job('j').metadata.resourceVersion;
-    expect(await h.reconcile('j')).toEqual({ requeueAfterMs: 3000 });
+    // Waiting polls for spec.jobId (a watched change) and the pre-running deadline (none set).
+    expect(await h.reconcile('j')).toEqual({ requeueAfterMs: 3000, poll: { source: `ray-dashboard/${NS}/${status(h).rayClusterName}` } });
     expect(h.job('j').metadata.resourceVersion).toBe(rv);
     await h.client.patch(RAY_JOB, 'j', NS, { spec: { jobId: 'raysubmit_abc' } }, 'merge');
     await h.reconcile('j');
