@@ -56,15 +56,18 @@ export function writeOutputs(dir: string, r: RunResult): void {
   fs.writeFileSync(path.join(dir, 'timeseries.csv'), timeseriesCsv(r.samples));
 }
 
-/** `raysim run --profile`: events per kind (the top 20) and the process's peak memory. */
+/** `raysim run --profile`: events per kind (the 20 that took most time) and the process's peak memory. */
 export function profileTable(r: RunResult): string {
   const counts = r.eventsByLabel ?? [];
-  const t = new Table({ head: ['event kind', 'events', '% of all'], colAligns: ['left', 'right', 'right'], style: { head: [], border: [] } });
-  for (const [label, n] of counts.slice(0, 20)) t.push([label, n.toLocaleString('en-US'), ((100 * n) / Math.max(1, r.eventsRun)).toFixed(1)]);
+  const totalMs = counts.reduce((s, [, , ms]) => s + ms, 0);
+  const t = new Table({ head: ['event kind', 'events', '% of events', 'wall s', '% of time', 'µs/event'], colAligns: ['left', 'right', 'right', 'right', 'right', 'right'], style: { head: [], border: [] } });
+  const row = (label: string, n: number, ms: number) =>
+    t.push([label, n.toLocaleString('en-US'), ((100 * n) / Math.max(1, r.eventsRun)).toFixed(1), (ms / 1000).toFixed(2), ((100 * ms) / Math.max(1e-9, totalMs)).toFixed(1), n ? ((1000 * ms) / n).toFixed(1) : '']);
+  for (const [label, n, ms] of counts.slice(0, 20)) row(label, n, ms);
   if (counts.length > 20) {
-    const rest = counts.slice(20).reduce((s, [, n]) => s + n, 0);
-    t.push([`(${counts.length - 20} more kinds)`, rest.toLocaleString('en-US'), ((100 * rest) / Math.max(1, r.eventsRun)).toFixed(1)]);
+    const rest = counts.slice(20);
+    row(`(${rest.length} more kinds)`, rest.reduce((s, [, n]) => s + n, 0), rest.reduce((s, [, , ms]) => s + ms, 0));
   }
   const peakMiB = process.resourceUsage().maxRSS / 1024;
-  return `${t.toString()}\npeak RSS ${peakMiB.toFixed(0)} MiB, heap used now ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB`;
+  return `${t.toString()}\nevents took ${(totalMs / 1000).toFixed(1)} s of ${(r.wallMs / 1000).toFixed(1)} s wall (the rest: setup, progress, trace and GC between events); ${r.pollsSkipped.toLocaleString('en-US')} idle polls skipped; peak RSS ${peakMiB.toFixed(0)} MiB`;
 }

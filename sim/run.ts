@@ -63,8 +63,8 @@ export interface RunResult {
   samples: TraceRecord[];
   /** Reconcile errors that are bugs (non-API exceptions), which a healthy run has none of. */
   programmingErrors: string[];
-  /** With `profile`: events run per kind (the label's first two words), most frequent first. */
-  eventsByLabel?: Array<[label: string, count: number]>;
+  /** With `profile`: events run per kind (the label's first two words) and their wall ms, most time first. */
+  eventsByLabel?: Array<[label: string, count: number, wallMs: number]>;
   /** Polls that found nothing new and were not run (an estimate; 0 with everyPoll). */
   pollsSkipped: number;
 }
@@ -191,13 +191,17 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
 }
 
 /** Labels name their object ("node failure h100-0042"); the kind is the first two words. */
-function groupLabels(counts: Array<[string, number]>): Array<[string, number]> {
-  const by = new Map<string, number>();
-  for (const [label, n] of counts) {
+function groupLabels(counts: Array<[string, number, number]>): Array<[string, number, number]> {
+  const by = new Map<string, [number, number]>();
+  for (const [label, n, ms] of counts) {
     const kind = label.split(' ', 2).join(' ');
-    by.set(kind, (by.get(kind) ?? 0) + n);
+    const c = by.get(kind);
+    if (c) {
+      c[0] += n;
+      c[1] += ms;
+    } else by.set(kind, [n, ms]);
   }
-  return [...by].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  return [...by].map(([k, [n, ms]]): [string, number, number] => [k, n, ms]).sort((a, b) => b[2] - a[2] || (a[0] < b[0] ? -1 : 1));
 }
 
 /**

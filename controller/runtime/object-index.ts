@@ -68,8 +68,10 @@ export class ObjectIndex {
   set(obj: KubeObject): KubeObject | undefined {
     const key = keyOf(obj);
     const old = this.objects.get(key);
-    if (old) this.unindex(key, old);
     this.objects.set(key, obj);
+    // Most updates (status writes) change nothing an index looks at: keep the entries.
+    if (old && sameIndexedFields(old, obj)) return old;
+    if (old) this.unindex(key, old);
     this.index(key, obj);
     return old;
   }
@@ -157,6 +159,30 @@ export class ObjectIndex {
       }
     }
   }
+}
+
+/** uid, namespace, owner uids and labels (every label: indexes are added on first use) are equal. */
+function sameIndexedFields(a: KubeObject, b: KubeObject): boolean {
+  const am = a.metadata;
+  const bm = b.metadata;
+  if (am.uid !== bm.uid || am.namespace !== bm.namespace) return false;
+  const ao = am.ownerReferences ?? [];
+  const bo = bm.ownerReferences ?? [];
+  if (ao !== bo) {
+    if (ao.length !== bo.length) return false;
+    for (let i = 0; i < ao.length; i++) if (ao[i]!.uid !== bo[i]!.uid) return false;
+  }
+  const al = am.labels;
+  const bl = bm.labels;
+  if (al === bl) return true;
+  if (!al || !bl) return !al && !bl;
+  let n = 0;
+  for (const k in al) {
+    if (al[k] !== bl[k]) return false;
+    n++;
+  }
+  for (const _ in bl) n--;
+  return n === 0;
 }
 
 function matches(o: KubeObject, ns: string | undefined, labels: Record<string, string> | undefined, ownerUid: string | undefined): boolean {

@@ -38,7 +38,8 @@ export interface Timers {
 export interface SimulationOptions {
   /** Epoch ms at which virtual time starts. */
   startTime?: number;
-  /** Count events run per label (see labelCounts()), to find what a long run spends its events on. */
+  /** Count events run per label, and the wall time they take (see labelCounts()), to find what a
+   * long run spends its events and time on. The wall clock is read for this report only. */
   countLabels?: boolean;
 }
 
@@ -103,7 +104,7 @@ export class Simulation implements Clock, Timers {
   private inCallback = false;
   private wake: (() => void) | undefined;
   private failure: SimulationError | undefined;
-  private readonly counts: Map<string, number> | undefined;
+  private readonly counts: Map<string, { n: number; ms: number }> | undefined;
 
   constructor(opts: SimulationOptions = {}) {
     const start = opts.startTime ?? DEFAULT_START_TIME;
@@ -113,9 +114,10 @@ export class Simulation implements Clock, Timers {
     if (opts.countLabels) this.counts = new Map();
   }
 
-  /** Events run per label, most frequent first (empty unless constructed with countLabels). */
-  labelCounts(): Array<[label: string, count: number]> {
-    return [...(this.counts ?? [])].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  /** Events run per label and the wall ms they took in run() (including the processes they
+   * started), most frequent first; empty unless constructed with countLabels. */
+  labelCounts(): Array<[label: string, count: number, wallMs: number]> {
+    return [...(this.counts ?? [])].map(([l, c]): [string, number, number] => [l, c.n, c.ms]).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   }
 
   now(): number {
@@ -234,11 +236,13 @@ export class Simulation implements Clock, Timers {
         }
         heap.pop();
         n++;
+        const t0 = this.counts ? performance.now() : 0;
         const r = this.fire(next);
         // Waiting only when a process is running keeps synchronous callbacks in a tight loop
         // with no microtask hop per event.
         if (r !== undefined) this.track(r, next);
         if (this.tracked > this.sleeping) await this.quiesce();
+        if (this.counts) this.counts.get(next.label)!.ms += performance.now() - t0;
       }
       if (until !== undefined && stoppedBy !== 'maxEvents') this.time = until;
       return { eventsRun: n, stoppedBy, now: this.time };
@@ -271,7 +275,11 @@ export class Simulation implements Clock, Timers {
   private fire(timer: Timer): PromiseLike<unknown> | undefined {
     this.time = timer.time;
     this.executed++;
-    if (this.counts) this.counts.set(timer.label, (this.counts.get(timer.label) ?? 0) + 1);
+    if (this.counts) {
+      const c = this.counts.get(timer.label);
+      if (c) c.n++;
+      else this.counts.set(timer.label, { n: 1, ms: 0 });
+    }
     let r: unknown;
     this.inCallback = true;
     try {

@@ -151,6 +151,31 @@ class KindState {
   }
 }
 
+/** Whether a status schema lets its top-level fields be validated one by one (no constraint across them). */
+function fieldsIndependent(s: Record<string, unknown>): boolean {
+  return (
+    s.required === undefined &&
+    s.minProperties === undefined &&
+    s.maxProperties === undefined &&
+    s['x-kubernetes-validations'] === undefined &&
+    s['x-kubernetes-preserve-unknown-fields'] !== true &&
+    s.anyOf === undefined &&
+    s.oneOf === undefined &&
+    s.allOf === undefined &&
+    s.not === undefined
+  );
+}
+
+/** Assigns an own property, also for the key "__proto__" (JSON may carry it). */
+function putOwn(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k !== '__proto__') o[k] = v;
+  else Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
 /** Per CRD schema, the schema of a document holding only its status (see admitStatus). */
 const statusOnlySchemas = new WeakMap<object, object>();
 
@@ -317,7 +342,7 @@ export class ObjectStore {
 
   update(rt: ResourceType, input: KubeObject, opts: WriteOptions = {}, subresource?: Subresource, namespace?: string): KubeObject {
     if (this.faults.active) this.faults.check('update', groupResource(rt), input?.metadata?.name);
-    const obj = this.prepareBody(rt, input);
+    const obj = this.prepareBody(rt, input, subresource === 'status');
     return this.applyUpdate(rt, obj, opts, subresource, namespace);
   }
 
@@ -458,9 +483,13 @@ export class ObjectStore {
 
   // ---------------------------------------------------------------- internals: writes
 
-  private prepareBody(rt: ResourceType, input: KubeObject): KubeObject {
+  private prepareBody(rt: ResourceType, input: KubeObject, statusOnly = false): KubeObject {
     if (input === null || typeof input !== 'object' || Array.isArray(input)) throw errors.badRequest('the request body must be a JSON object');
-    const obj = deepClone(input);
+    // A /status write keeps only metadata's identity fields and the status from the request, so
+    // the rest (a RayJob's whole cluster spec) is not copied.
+    const obj = statusOnly
+      ? ({ ...input, metadata: input.metadata && typeof input.metadata === 'object' ? { ...input.metadata } : input.metadata, status: deepClone(input.status) } as KubeObject)
+      : deepClone(input);
     const apiVersion = obj.apiVersion ?? apiVersionOf(rt);
     const kind = obj.kind ?? rt.kind;
     if (kind !== rt.kind) throw errors.badRequest(`the kind in the data (${kind}) does not match the expected kind (${rt.kind})`);
@@ -510,18 +539,39 @@ export class ObjectStore {
    * written, so only the status is pruned, defaulted and validated. Controllers write status far
    * more often than anything else, and whole-object validation made it the costliest write.
    */
-  private admitStatus(rt: ResourceType, obj: KubeObject, opts: WriteOptions): KubeObject {
+  private admitStatus(rt: ResourceType, obj: KubeObject, opts: WriteOptions, oldStatus: unknown): KubeObject {
     const schema = rt.crd!.schemas[rt.version] as { properties?: { status?: unknown } } | undefined;
-    const statusSchema = schema?.properties?.status;
+    const statusSchema = schema?.properties?.status as Record<string, unknown> | undefined;
     if (!schema || statusSchema === undefined || obj.status === undefined) return obj;
     let root = statusOnlySchemas.get(schema);
     if (!root) statusOnlySchemas.set(schema, (root = { type: 'object', properties: { status: statusSchema } }));
-    const res = processCustomResource({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: {}, status: obj.status }, root, opts.fieldValidation ?? 'Ignore');
+    // A status write usually changes a field or two. Top-level status fields equal to the stored
+    // ones were pruned, defaulted and validated when stored, and (with no constraint across the
+    // status's fields) give the same answer again, so only the changed ones are processed.
+    const status = obj.status as Record<string, unknown>;
+    const prev = isPlainObject(oldStatus) && isPlainObject(status) && fieldsIndependent(statusSchema) ? oldStatus : undefined;
+    let input: Record<string, unknown> = status;
+    if (prev) {
+      input = {};
+      for (const k of Object.keys(status)) if (!deepEqual(status[k], prev[k])) putOwn(input, k, status[k]);
+    }
+    const res = processCustomResource({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: {}, status: input }, root, opts.fieldValidation ?? 'Ignore');
     if (res.strictErrors.length)
       throw errors.badRequest(`${rt.kind} in version "${rt.version}" cannot be handled as a ${rt.kind}: strict decoding error: ${res.strictErrors.join(', ')}`);
     opts.warnings?.push(...res.warnings);
     if (res.causes.length) throw errors.invalid(rt.kind, rt.group, obj.metadata.name ?? '', res.causes);
-    return { ...obj, status: (res.object as KubeObject).status };
+    const processed = (res.object as KubeObject).status as Record<string, unknown>;
+    if (!prev) return { ...obj, status: processed };
+    // In the request's field order; unchanged fields shared with the stored (immutable) status.
+    const merged: Record<string, unknown> = {};
+    for (const k of Object.keys(status)) {
+      if (Object.prototype.hasOwnProperty.call(input, k)) {
+        if (Object.prototype.hasOwnProperty.call(processed, k)) putOwn(merged, k, processed[k]);
+      } else putOwn(merged, k, prev[k]);
+    }
+    // Defaults for fields the request left out.
+    for (const k of Object.keys(processed)) if (!Object.prototype.hasOwnProperty.call(merged, k)) putOwn(merged, k, processed[k]);
+    return { ...obj, status: merged };
   }
 
   private readonly admissionContext: AdmissionContext = {
@@ -567,7 +617,7 @@ export class ObjectStore {
       // version (stored objects are immutable); metadata is copied because commit stamps it.
       next = { ...old, metadata: { ...old.metadata }, status: obj.status } as KubeObject;
       if (obj.status === undefined) delete next.status;
-      if (rt.crd) next = this.admitStatus(rt, next, { ...opts, fieldValidation: opts.fieldValidation ?? 'Ignore' });
+      if (rt.crd) next = this.admitStatus(rt, next, { ...opts, fieldValidation: opts.fieldValidation ?? 'Ignore' }, old.status);
     } else {
       next = obj;
       // The main resource ignores status when a status subresource exists.

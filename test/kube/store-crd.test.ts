@@ -2,8 +2,10 @@
 // fieldValidation, CRD deletion, name conflicts, and the ray.io CRDs loaded from
 // controller/deploy/crds.
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../controller/runtime/kube-object.js';
+import { processCustomResource, type JSONSchemaProps } from '../../sim/kube/schema.js';
 import { createWallClockStore } from '../../sim/kube/create-store.js';
 import { apiError, cm, fields, harness, record, T0, widget, widgetCrd } from './fixtures.js';
 
@@ -261,5 +263,54 @@ describe('ray.io CRDs', () => {
     expect(fields(e)).toContain('spec.backoffLimit');
     t += 1000;
     while (queue.length) queue.shift()!();
+  });
+});
+
+describe('custom resource /status: only changed fields are processed', () => {
+  const statusSchema = {
+    type: 'object',
+    properties: {
+      phase: { type: 'string', enum: ['A', 'B', 'C'] },
+      count: { type: 'integer', minimum: 0 },
+      info: { type: 'object', properties: { a: { type: 'string', default: 'x' }, b: { type: 'integer', nullable: true } } },
+      list: { type: 'array', items: { type: 'object', required: ['n'], properties: { n: { type: 'integer' } } } },
+      mode: { type: 'string', default: 'auto' },
+    },
+  };
+  const setup = () => {
+    const h = harness();
+    h.store.create(h.rt.crds, widgetCrd((crd) => (crd.spec.versions[0].schema.openAPIV3Schema.properties.status = statusSchema)));
+    const widgets = h.store.type('example.com', 'widgets');
+    h.store.create(widgets, widget('w').obj());
+    return { store: h.store, widgets };
+  };
+  const value = fc.oneof(
+    fc.record({ phase: fc.constantFrom('A', 'B', 'Z') }, { requiredKeys: [] }),
+    fc.record({ count: fc.oneof(fc.integer({ min: -1, max: 3 }), fc.constant('two')) }, { requiredKeys: [] }),
+    fc.record({ info: fc.record({ a: fc.constantFrom('p', 'q'), b: fc.constantFrom(null, 1, 'no'), junk: fc.constant(1) }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+    fc.record({ list: fc.array(fc.oneof(fc.record({ n: fc.integer({ min: 0, max: 2 }) }), fc.constant({})), { maxLength: 2 }) }, { requiredKeys: [] }),
+    fc.record({ mode: fc.constantFrom('auto', 'manual', null), unknown: fc.constant('u') }, { requiredKeys: [] }),
+  );
+  const statusArb = fc.array(value, { maxLength: 4 }).map((parts) => Object.assign({}, ...parts) as Obj);
+
+  it('gives what processing the whole status gives: the same object, or a 422 naming the same fields', () => {
+    fc.assert(
+      fc.property(fc.array(statusArb, { minLength: 1, maxLength: 6 }), (writes) => {
+        const { store, widgets } = setup();
+        const root = { type: 'object', properties: { status: statusSchema } } as JSONSchemaProps;
+        for (const status of writes) {
+          const cur = store.get(widgets, 'default', 'w');
+          const ref = processCustomResource({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: {}, status }, root, 'Ignore');
+          if (ref.causes.length) {
+            const e = apiError(() => store.update(widgets, { ...cur, status }, {}, 'status'), 422);
+            expect(fields(e).sort()).toEqual(ref.causes.map((c) => c.field).sort());
+          } else {
+            const out = store.update(widgets, { ...cur, status }, {}, 'status');
+            expect(out.status).toEqual(ref.object.status);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -350,7 +350,7 @@ describe('suspend', () => {
     expect(trail).toEqual(['True/False ready pods=3', 'True/False ready pods=3', 'False/True suspended pods=0']);
     expect(h.reasons()).toContain('DeletedPod');
     expect(cond(await h.cluster(), 'RayClusterProvisioned')).toMatchObject({ status: 'False', message: 'RayCluster has been suspended' });
-    expect(await h.reconcile()).toEqual({ requeueAfterMs: 300_000 });
+    expect(await h.reconcile()).toEqual({ requeueAfterMs: 300_000, poll: {} });
     expect(h.pods()).toEqual([]);
 
     await h.editSpec((c) => (c.spec.suspend = false));
@@ -497,7 +497,7 @@ describe('status', () => {
     await converge(h);
     const rv = (await h.cluster()).metadata.resourceVersion;
     h.clock.advance(10_000);
-    expect(await h.reconcile()).toEqual({ requeueAfterMs: 300_000 });
+    expect(await h.reconcile()).toEqual({ requeueAfterMs: 300_000, poll: {} });
     expect((await h.cluster()).metadata.resourceVersion).toBe(rv);
     await h.editSpec((c) => (c.spec.workerGroupSpecs![0]!.replicas = 2));
     expect(await h.reconcile()).toEqual({ requeueAfterMs: 2000 });

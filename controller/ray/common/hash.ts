@@ -32,6 +32,34 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** canonicalJson(a) === canonicalJson(b), without building the strings. */
+export function canonicalEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const an = a === null || a === undefined;
+  const bn = b === null || b === undefined;
+  if (an || bn) return an && bn;
+  if (typeof a !== 'object' || typeof b !== 'object') return typeof a === typeof b && JSON.stringify(a) === JSON.stringify(b);
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    if (a.length !== bb.length) return false;
+    for (let i = 0; i < a.length; i++) if (!canonicalEqual(a[i], bb[i])) return false;
+    return true;
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  let na = 0;
+  for (const k in ao) {
+    const v = ao[k];
+    if (v === undefined || v === null) continue;
+    na++;
+    if (!canonicalEqual(v, bo[k])) return false;
+  }
+  let nb = 0;
+  for (const k in bo) if (bo[k] !== undefined && bo[k] !== null) nb++;
+  return na === nb;
+}
+
 const BASE32_HEX = '0123456789ABCDEFGHIJKLMNOPQRSTUV';
 
 /** Go's base32.HexEncoding (RFC 4648 "base32hex", upper case, padded). */

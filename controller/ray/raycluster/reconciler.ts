@@ -28,7 +28,6 @@ import { reconcilePods } from './pods.js';
 import { reconcileHeadlessService, reconcileHeadService, reconcileServeService } from './services.js';
 import { computeStatus, statusChanged, type ReconcileFailure } from './status.js';
 import { checkRayCluster } from './validation.js';
-import { deepClone } from '../../runtime/deep-copy.js';
 
 export interface RayClusterStep {
   name: string;
@@ -87,7 +86,14 @@ export class RayClusterReconciler implements Reconciler {
       ctx.log.info('skipping RayCluster managed by a custom controller', { managedBy });
       return {};
     }
-    const cluster = deepClone(cached) as RayCluster;
+    // A working copy: steps change metadata and worker groups' scaleStrategy (replacing, never
+    // editing, nested values), and computeStatus copies the status, so the pod templates and the
+    // status are shared with the read-only cache (frozen in tests).
+    const cluster: RayCluster = {
+      ...cached,
+      metadata: { ...cached.metadata },
+      spec: { ...cached.spec, ...(cached.spec.workerGroupSpecs ? { workerGroupSpecs: cached.spec.workerGroupSpecs.map((g) => ({ ...g })) } : {}) },
+    };
     const log = ctx.log.child({ rayCluster: `${req.namespace ?? ''}/${req.name}` });
     const env = this.env({ ...ctx, log });
 
@@ -100,7 +106,6 @@ export class RayClusterReconciler implements Reconciler {
     }
     if (cluster.metadata.deletionTimestamp) return {};
 
-    const original = deepClone(cluster);
     const failure = await runSteps(cluster, env);
     if (failure) requeue = true;
 
@@ -116,7 +121,7 @@ export class RayClusterReconciler implements Reconciler {
       log.info('cannot compute the status yet', { error: status.error });
       return { requeueAfterMs: CHANGE_REQUEUE_MS };
     }
-    if (statusChanged(original.status, status.status)) {
+    if (statusChanged(cached.status, status.status)) {
       requeue = true;
       try {
         await ctx.client.updateStatus<RayCluster>({ ...cluster, status: status.status });
@@ -125,7 +130,11 @@ export class RayClusterReconciler implements Reconciler {
         log.info('status update failed', { error: e.message });
       }
     }
-    return { requeueAfterMs: requeue ? CHANGE_REQUEUE_MS : this.options.idleRequeueMs };
+    if (requeue) return { requeueAfterMs: CHANGE_REQUEUE_MS };
+    // Nothing changed: KubeRay looks again in 300 s anyway. Everything this reconcile reads (the
+    // RayCluster, its pods and services) is watched, and time only stamps what changes, so that
+    // look finds something new only after a watch event; a simulation may skip it (Result.poll).
+    return { requeueAfterMs: this.options.idleRequeueMs, poll: {} };
   }
 }
 

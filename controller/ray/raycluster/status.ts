@@ -23,7 +23,7 @@ import { rfc3339 } from '../../../sim/core/clock.js';
 import { isRunningAndReady } from '../common/pod.js';
 import { desiredResources, formatResource, gpuAmount } from '../common/resources.js';
 import { isConditionTrue, withCondition, withoutCondition } from '../common/conditions.js';
-import { canonicalJson } from '../common/hash.js';
+import { canonicalEqual } from '../common/hash.js';
 import { suspendStatus } from './pods.js';
 import type { ReplicaFailureReason } from './options.js';
 import { deepClone } from '../../runtime/deep-copy.js';
@@ -189,10 +189,6 @@ export function computeStatus(input: StatusInput): StatusResult {
  * observedGeneration, so those go stale until something else changes; raysim writes them.)
  */
 export function statusChanged(prev: RayClusterStatus | undefined, next: RayClusterStatus): boolean {
-  const strip = (s: RayClusterStatus | undefined) => {
-    const c = { ...(s ?? {}) };
-    delete c.lastUpdateTime;
-    return canonicalJson(c);
-  };
-  return strip(prev) !== strip(next);
+  const strip = (s: RayClusterStatus | undefined) => ({ ...(s ?? {}), lastUpdateTime: undefined });
+  return !canonicalEqual(strip(prev), strip(next));
 }
