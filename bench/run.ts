@@ -1,10 +1,14 @@
 // `npm run bench`: prints a table of the figures the foundation promises, measured on this
 // machine. Not a test: nothing here asserts; the note on each row says what it is compared with.
 // `--quick` shrinks every row so CI can prove the benchmark still runs in a few seconds.
-// `--json FILE` also writes the rows as JSON for plotting.
+// `--json FILE` also writes the rows as JSON for plotting. `--no-scenarios` skips the scenario
+// runs (the 30-day fleet and the 5,000-node scale run, each a few minutes at most).
 
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import type { KubeObject } from '../controller/runtime/kube-object.js';
@@ -215,6 +219,49 @@ async function overHttp(n: number, concurrency: number): Promise<void> {
   }
 }
 
+interface ScenarioRun {
+  wallMs: number;
+  simMs: number;
+  events: number;
+  peakRssMiB: number;
+  pollsSkipped: number;
+  alive: { nodes: number; pods: number; podsRunning: number };
+  violations: string[];
+  programmingErrors: number;
+}
+
+/** Runs a scenario in a child process (so its peak RSS is its own) and returns its figures. */
+function runChild(file: string, until?: string): ScenarioRun {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const args = ['--expose-gc', path.join(here, 'scenario-run.js'), file, ...(until ? ['--until', until] : [])];
+  process.stderr.write(`  running ${path.basename(file)}${until ? ` for ${until}` : ''} ...\n`);
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20, timeout: 20 * 60_000 });
+  if (r.status !== 0) throw new Error(`${file}: the run failed (exit ${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ScenarioRun;
+}
+
+function scenarioRows(label: string, r: ScenarioRun, targets?: { wallS: number; rssMiB: number }): void {
+  const wallS = r.wallMs / 1000;
+  row(`${label}: wall time`, wallS, 's', targets ? `<= ${targets.wallS} s` : 'reported', targets ? wallS <= targets.wallS : undefined, `${(r.simMs / 86_400_000).toFixed(2)} simulated days`);
+  row(`${label}: peak RSS`, r.peakRssMiB, 'MiB', targets ? `<= ${targets.rssMiB} MiB` : 'reported', targets ? r.peakRssMiB <= targets.rssMiB : undefined, '');
+  row(`${label}: simulated s per wall s`, r.simMs / r.wallMs, 'x', 'reported', undefined, '');
+  row(`${label}: events per wall s`, (r.events / r.wallMs) * 1000, 'events/s', 'reported', undefined, `${r.events.toLocaleString('en-US')} events; ${r.pollsSkipped.toLocaleString('en-US')} idle polls skipped`);
+  row(`${label}: pods alive at the end`, r.alive.pods, 'pods', 'reported', undefined, `${r.alive.podsRunning.toLocaleString('en-US')} running on ${r.alive.nodes.toLocaleString('en-US')} nodes`);
+  if (r.programmingErrors || r.violations.length) process.stderr.write(`  ${label}: ${r.programmingErrors} controller bugs, expectations: ${r.violations.join('; ') || 'met'}\n`);
+}
+
+/** The scenario figures of issue 4: the 30-day fleet and the 5,000-node scale run (quick: 6 fleet hours only). */
+function scenarios(): void {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const fleet = path.join(root, 'scenarios', 'h100-fleet-30d.yaml');
+  if (quick) {
+    scenarioRows('h100-fleet-30d, first 6 h', runChild(fleet, '6h'));
+    return;
+  }
+  scenarioRows('h100-fleet-30d (1,040 nodes, 30 d)', runChild(fleet), { wallS: 60, rssMiB: 2048 });
+  scenarioRows('scale: 5,000 nodes, 100k pods (1 h)', runChild(path.join(root, 'bench', 'scenarios', 'scale-5000-nodes.yaml')));
+}
+
 async function main(): Promise<void> {
   const n = quick ? 5_000 : 100_000;
   process.stderr.write(`raysim bench${quick ? ' (quick)' : ''}: node ${process.version}\n`);
@@ -223,6 +270,7 @@ async function main(): Promise<void> {
   await watchFanout(n, 10);
   await selectorList(n);
   await overHttp(quick ? 500 : 5_000, 16);
+  if (!args.includes('--no-scenarios')) scenarios();
 
   const table = new Table({ head: ['benchmark', 'value', 'unit', 'target', 'met', 'note'], style: { head: [], border: [] } });
   for (const r of rows) table.push([r.name, fmt(r.value), r.unit, r.target, r.met === undefined ? '' : r.met ? 'yes' : 'NO', r.note]);

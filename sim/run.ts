@@ -67,6 +67,8 @@ export interface RunResult {
   eventsByLabel?: Array<[label: string, count: number, wallMs: number]>;
   /** Polls that found nothing new and were not run (an estimate; 0 with everyPoll). */
   pollsSkipped: number;
+  /** Objects in the API server when the run ended, and how many pods were running. */
+  alive: { nodes: number; pods: number; podsRunning: number; rayClusters: number; rayJobs: number };
 }
 
 /** A scenario that loads but cannot run (a feature it asks for is not simulated yet). */
@@ -173,7 +175,16 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     await sim.run({ until: t });
     o.onProgress?.({ simMs: sim.elapsed(), totalMs, events: sim.eventsRun });
   }
+  const pollsSkipped = manager.pollsSkipped;
   await manager.stop();
+  const count = (apiVersion: string, kind: string) => store.count(store.typeFor({ apiVersion, kind }));
+  const alive = {
+    nodes: count('v1', 'Node'),
+    pods: count('v1', 'Pod'),
+    podsRunning: store.list(store.typeFor({ apiVersion: 'v1', kind: 'Pod' }), { fieldSelector: 'status.phase=Running' }).items.length,
+    rayClusters: count('ray.io/v1', 'RayCluster'),
+    rayJobs: count('ray.io/v1', 'RayJob'),
+  };
   const m = metrics.result({ durationMs: totalMs });
   await trace.close();
   return {
@@ -185,7 +196,8 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     traceRecords: trace.count,
     samples,
     eventsByLabel: o.profile ? groupLabels(sim.labelCounts()) : undefined,
-    pollsSkipped: manager.pollsSkipped,
+    pollsSkipped,
+    alive,
     programmingErrors: manager.programmingErrors.map((e) => `${e.controller} ${e.request ? `${e.request.namespace ?? ''}/${e.request.name}` : ''}: ${String((e.cause as Error)?.stack ?? e.cause)}`),
   };
 }

@@ -43,7 +43,10 @@ export interface ClusterContext {
   owningRayJob(cluster: SimRayCluster): { ref: ObjectRef; annotations: Record<string, string> } | undefined;
   /** The next attempt number of the given owner (1, 2, ...); every job start is an attempt. */
   nextAttempt(ownerKey: string): number;
-  /** What the cluster's dashboard answers may have changed (jobs, Serve, reachability). */
+  /** What the cluster's dashboard answers may have changed (jobs, Serve, reachability). Called at
+   * every such change (head up, GCS up, head lost, job submitted, started, finished, deleted,
+   * Serve config and app status), and only then: pod changes that change no answer do not wake
+   * the RayJob polls parked on this cluster. */
   changed(cluster: SimRayCluster): void;
   readonly headStart: Distribution;
   readonly serveAppStart: Distribution;
@@ -276,6 +279,7 @@ export class SimRayCluster {
     if (this.head !== head) return;
     head.timer = undefined;
     head.gcsReady = true;
+    this.ctx.changed(this);
     if (this.gcsEpochs++ > 0) {
       // A new head without GCS fault tolerance: the job table and Serve applications are gone.
       for (const a of this.serve.values()) if (a.timer) this.ctx.cancel(a.timer);
@@ -318,7 +322,6 @@ export class SimRayCluster {
     let waiting: SimJob[] | undefined;
     for (const j of this.jobs.values()) if (j.phase === 'pending' || j.phase === 'recovering') (waiting ??= []).push(j);
     if (waiting && this.gangRegistered()) for (const j of waiting) this.start(j);
-    this.ctx.changed(this);
   }
 
   /** job.scheduled, once per cluster of a RayJob: the first time the head and every desired worker run. */
@@ -357,6 +360,7 @@ export class SimRayCluster {
       j.info.status = 'RUNNING';
       j.info.message = JOB_MESSAGES.RUNNING;
     }
+    this.ctx.changed(this);
     this.log(
       j,
       'INFO',
@@ -475,6 +479,7 @@ export class SimRayCluster {
     }
     if (hints.checkpointIntervalMs !== undefined) j.checkpointMs = hints.checkpointIntervalMs;
     this.jobs.set(id, j);
+    this.ctx.changed(this);
     this.log(j, 'INFO', `Submitted job ${id} with entrypoint \`${req.entrypoint}\`.`);
     for (const p of hints.problems) this.log(j, 'WARN', `Ignored: ${p}`);
     if (!this.gangRegistered()) this.log(j, 'INFO', 'Waiting for the cluster\'s workers to register.');
