@@ -125,6 +125,8 @@ interface NodeState {
   nextIp: number;
   /** Keys of the pods bound to the node that this kubelet has seen. */
   pods: Set<string>;
+  /** Since when the node is drained for maintenance (cordoned, pods evicted). */
+  drainedSince?: number;
   down?: { since: number; cause: NodeDownCause };
 }
 
@@ -440,6 +442,45 @@ export class Kubelet implements Reconciler {
         await forceDelete(client, run);
       }
     }
+  }
+
+  /**
+   * Planned maintenance with drain, as `kubectl drain` does it: cordon (spec.unschedulable), then
+   * evict every pod on the node, i.e. delete it gracefully (its grace period applies, the kubelet
+   * stops it), so controllers recreate what they own elsewhere. The node stays Ready but out of
+   * service until uncordonNode: node.down with cause 'maintenance' (planned, not a failure).
+   */
+  async drainNode(name: string): Promise<void> {
+    const ns = this.nodeState(name);
+    if (ns.down || ns.drainedSince !== undefined) return;
+    const client = this.opts.client;
+    ns.drainedSince = this.opts.clock.now();
+    const node = await updateNode(client, name, (n) => ({ ...n, spec: { ...n.spec, unschedulable: true } }));
+    this.trace.emit(TRACE.nodeDown, refOf(node), { cause: 'maintenance', gpusLost: parseQuantity(node.status?.allocatable?.[GPU_RESOURCE] ?? 0) });
+    const pods = (await client.list<Pod>(POD, { fieldSelector: `spec.nodeName=${name}` })).items;
+    pods.sort((a, b) => cmp(objectKey(a.metadata.namespace, a.metadata.name ?? ''), objectKey(b.metadata.namespace, b.metadata.name ?? '')));
+    for (const pod of pods) {
+      if (isTerminal(pod) || pod.metadata.deletionTimestamp) continue;
+      try {
+        await client.delete(POD, pod.metadata.name!, pod.metadata.namespace, { preconditions: { uid: pod.metadata.uid } });
+      } catch (e) {
+        if (!isApiError(e, 'NotFound') && !isApiError(e, 'Conflict')) throw e;
+      }
+    }
+  }
+
+  /** Maintenance is over: the node takes pods again (node.repaired). */
+  async uncordonNode(name: string): Promise<void> {
+    const ns = this.nodeState(name);
+    const since = ns.drainedSince;
+    if (since === undefined) return;
+    ns.drainedSince = undefined;
+    const node = await updateNode(this.opts.client, name, (n) => {
+      const spec = { ...n.spec };
+      delete spec.unschedulable;
+      return { ...n, spec };
+    });
+    this.trace.emit(TRACE.nodeRepaired, refOf(node), { after_ms: this.opts.clock.now() - since });
   }
 
   /** The node works again: Ready=True, the unreachable taints gone. Pods that failed stay failed. */

@@ -68,14 +68,17 @@ export class NodeFaults {
     if (this.down.has(node)) return;
     this.down.add(node);
     // Maintenance without drain only cordons the node: running pods stay, new ones go elsewhere.
-    // Failures (and drained maintenance) take the node NotReady and fail its pods, as a real node
-    // loss does.
+    // Drained maintenance cordons and evicts (graceful deletion, as kubectl drain). Failures take
+    // the node NotReady and fail its pods, as a real node loss does.
     const cordon = (unschedulable: boolean) => this.client.patch(NODE, node, undefined, { spec: { unschedulable } }, 'merge');
-    if (failPods) await this.kubelet.failNode(node, cause);
+    const drain = cause === 'maintenance' && failPods;
+    if (drain) await this.kubelet.drainNode(node);
+    else if (failPods) await this.kubelet.failNode(node, cause as FailureCause);
     else await cordon(true);
     this.sim.after(Math.max(0, forMs), async () => {
       this.down.delete(node);
-      if (failPods) await this.kubelet.repairNode(node);
+      if (drain) await this.kubelet.uncordonNode(node);
+      else if (failPods) await this.kubelet.repairNode(node);
       else await cordon(false);
     }, { label: `node repair ${node}` });
   }
