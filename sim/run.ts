@@ -42,7 +42,7 @@ export interface RunOptions {
   onProgress?: (p: { simMs: number; totalMs: number; events: number }) => void;
   /** Record every reconcile in the trace (large for long runs; default false). */
   traceReconciles?: boolean;
-  /** Count events per kind (RunResult.eventsByLabel): where a long run's events go. */
+  /** Count events and their wall time per kind (RunResult.eventsByLabel): where a long run goes. */
   profile?: boolean;
   /**
    * Run every controller poll, as KubeRay does against a real cluster, instead of parking polls

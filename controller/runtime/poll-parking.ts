@@ -11,7 +11,8 @@
 //     reconcile is not idle the grid's next point becomes a real timer again (materialise).
 // So every reconcile whose outcome could differ from the last one runs at the virtual time it
 // would have run without parking; only reconciles that would have changed nothing are skipped.
-// The one difference is at ties: a change at exactly a grid instant is seen by that poll.
+// What can differ is the order of work within one instant: a woken poll's timer is armed when
+// the change happens rather than one period earlier.
 
 import type { Clock } from '../../sim/core/clock.js';
 import type { TimerHandle, Timers, Priority } from '../../sim/core/simulation.js';
@@ -46,17 +47,13 @@ export class PollParking {
   skippedPolls(): number {
     const now = this.o.clock.now();
     let n = this.skipped;
-    for (const p of this.parked.values()) n += Math.max(0, Math.ceil((now - p.origin) / p.periodMs) - 1);
+    for (const p of this.parked.values()) n += pointsPassed(p, now);
     return n;
   }
 
   /** Keys parked now. */
   get size(): number {
     return this.parked.size;
-  }
-
-  isParked(key: string): boolean {
-    return this.parked.has(key);
   }
 
   /** Taken when a reconcile starts, to tell whether its source changed while it ran. */
@@ -141,7 +138,7 @@ export class PollParking {
   private unpark(key: string, p: Parked, now: number): void {
     this.disarm(p);
     this.parked.delete(key);
-    this.skipped += Math.max(0, Math.ceil((now - p.origin) / p.periodMs) - 1);
+    this.skipped += pointsPassed(p, now);
   }
 
   private disarm(p: Parked): void {
@@ -157,4 +154,9 @@ export class PollParking {
     const k = strict ? Math.floor(steps) + 1 : Math.ceil(steps);
     return p.origin + Math.max(1, k) * p.periodMs;
   }
+}
+
+/** Grid points strictly between the origin and `now`: the polls skipped so far. */
+function pointsPassed(p: Parked, now: number): number {
+  return Math.max(0, Math.ceil((now - p.origin) / p.periodMs) - 1);
 }

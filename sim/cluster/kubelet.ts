@@ -424,8 +424,7 @@ export class Kubelet implements Reconciler {
       conditions: setNodeReady(n.status?.conditions, 'False', at, 'KubeletNotReady', `node is unresponsive: ${cause}`),
     }));
     this.trace.emit(TRACE.nodeDown, refOf(node), { cause, gpusLost: parseQuantity(node.status?.allocatable?.[GPU_RESOURCE] ?? 0) });
-    const pods = (await client.list<Pod>(POD, { fieldSelector: `spec.nodeName=${name}` })).items;
-    pods.sort((a, b) => cmp(objectKey(a.metadata.namespace, a.metadata.name ?? ''), objectKey(b.metadata.namespace, b.metadata.name ?? '')));
+    const pods = await podsOnNode(client, name);
     for (const pod of pods) {
       const key = objectKey(pod.metadata.namespace, pod.metadata.name ?? '');
       let run = this.runs.get(key);
@@ -457,8 +456,7 @@ export class Kubelet implements Reconciler {
     ns.drainedSince = this.opts.clock.now();
     const node = await updateNode(client, name, (n) => ({ ...n, spec: { ...n.spec, unschedulable: true } }));
     this.trace.emit(TRACE.nodeDown, refOf(node), { cause: 'maintenance', gpusLost: parseQuantity(node.status?.allocatable?.[GPU_RESOURCE] ?? 0) });
-    const pods = (await client.list<Pod>(POD, { fieldSelector: `spec.nodeName=${name}` })).items;
-    pods.sort((a, b) => cmp(objectKey(a.metadata.namespace, a.metadata.name ?? ''), objectKey(b.metadata.namespace, b.metadata.name ?? '')));
+    const pods = await podsOnNode(client, name);
     for (const pod of pods) {
       if (isTerminal(pod) || pod.metadata.deletionTimestamp) continue;
       try {
@@ -600,6 +598,12 @@ async function forceDelete(client: KubeClient, run: PodRun): Promise<void> {
   } catch (e) {
     if (!isApiError(e, 'NotFound') && !isApiError(e, 'Conflict')) throw e;
   }
+}
+
+/** The pods bound to a node, in key order (so what is done to them is deterministic). */
+async function podsOnNode(client: KubeClient, name: string): Promise<Pod[]> {
+  const pods = (await client.list<Pod>(POD, { fieldSelector: `spec.nodeName=${name}` })).items;
+  return pods.sort((a, b) => cmp(objectKey(a.metadata.namespace, a.metadata.name ?? ''), objectKey(b.metadata.namespace, b.metadata.name ?? '')));
 }
 
 async function updateNode(client: KubeClient, name: string, next: (n: Node) => Node): Promise<Node> {

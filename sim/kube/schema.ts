@@ -111,12 +111,12 @@ export type SchemaValidator = (obj: unknown) => StatusCause[];
 
 type JsonMap = Record<string, unknown>;
 
-const isRecord = (v: unknown): v is JsonMap => v !== null && typeof v === 'object' && !Array.isArray(v);
+export const isRecord = (v: unknown): v is JsonMap => v !== null && typeof v === 'object' && !Array.isArray(v);
 const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 const schemaOf = (v: unknown): JSONSchemaProps | undefined => (isRecord(v) ? (v as JSONSchemaProps) : undefined);
 
 /** Assign without tripping over keys such as "__proto__". */
-function setOwn(o: JsonMap, k: string, v: unknown): void {
+export function setOwn(o: JsonMap, k: string, v: unknown): void {
   // Plain assignment is many times faster; only "__proto__" would hit the prototype setter.
   if (k !== '__proto__') o[k] = v;
   else Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
@@ -1135,6 +1135,25 @@ export function strictDecodingErrorMessage(strictErrors: string[]): string {
  * (Ignore). The input object is not modified. A null/undefined schema means "no schema": the object
  * is kept as is and nothing is validated.
  */
+/**
+ * Whether an object schema constrains nothing across its properties (no required, property
+ * counts, CEL rules, combinators or preserved unknown fields), so each property can be pruned,
+ * defaulted and validated on its own (the store's /status writes process only changed fields).
+ */
+export function propertiesIndependent(s: JSONSchemaProps): boolean {
+  return (
+    s.required === undefined &&
+    s.minProperties === undefined &&
+    s.maxProperties === undefined &&
+    s['x-kubernetes-validations'] === undefined &&
+    s['x-kubernetes-preserve-unknown-fields'] !== true &&
+    s.anyOf === undefined &&
+    s.oneOf === undefined &&
+    s.allOf === undefined &&
+    s.not === undefined
+  );
+}
+
 export function processCustomResource(obj: unknown, schema: JSONSchemaProps | null | undefined, fieldValidation: FieldValidation): ProcessResult {
   // prune returns a fresh copy, so the later passes work on it in place (no second or third copy).
   const { pruned: object, unknownFields } = prune(obj, schema);

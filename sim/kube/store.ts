@@ -32,7 +32,7 @@ import { validateObjectMeta } from './names.js';
 import { applyPatch } from './patch.js';
 import { ResourceRegistry } from './registry.js';
 import { apiVersionOf, groupResource, hasStatus, type AdmissionContext, type ResourceType } from './resource-type.js';
-import { processCustomResource } from './schema.js';
+import { isRecord, processCustomResource, propertiesIndependent, setOwn, type JSONSchemaProps } from './schema.js';
 import {
   indexableFieldRequirement,
   indexableRequirement,
@@ -149,31 +149,6 @@ class KindState {
       this.fieldIndexes.push({ path: f.split('.'), byValue });
     }
   }
-}
-
-/** Whether a status schema lets its top-level fields be validated one by one (no constraint across them). */
-function fieldsIndependent(s: Record<string, unknown>): boolean {
-  return (
-    s.required === undefined &&
-    s.minProperties === undefined &&
-    s.maxProperties === undefined &&
-    s['x-kubernetes-validations'] === undefined &&
-    s['x-kubernetes-preserve-unknown-fields'] !== true &&
-    s.anyOf === undefined &&
-    s.oneOf === undefined &&
-    s.allOf === undefined &&
-    s.not === undefined
-  );
-}
-
-/** Assigns an own property, also for the key "__proto__" (JSON may carry it). */
-function putOwn(o: Record<string, unknown>, k: string, v: unknown): void {
-  if (k !== '__proto__') o[k] = v;
-  else Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** Per CRD schema, the schema of a document holding only its status (see admitStatus). */
@@ -541,7 +516,7 @@ export class ObjectStore {
    */
   private admitStatus(rt: ResourceType, obj: KubeObject, opts: WriteOptions, oldStatus: unknown): KubeObject {
     const schema = rt.crd!.schemas[rt.version] as { properties?: { status?: unknown } } | undefined;
-    const statusSchema = schema?.properties?.status as Record<string, unknown> | undefined;
+    const statusSchema = schema?.properties?.status as JSONSchemaProps | undefined;
     if (!schema || statusSchema === undefined || obj.status === undefined) return obj;
     let root = statusOnlySchemas.get(schema);
     if (!root) statusOnlySchemas.set(schema, (root = { type: 'object', properties: { status: statusSchema } }));
@@ -549,11 +524,11 @@ export class ObjectStore {
     // ones were pruned, defaulted and validated when stored, and (with no constraint across the
     // status's fields) give the same answer again, so only the changed ones are processed.
     const status = obj.status as Record<string, unknown>;
-    const prev = isPlainObject(oldStatus) && isPlainObject(status) && fieldsIndependent(statusSchema) ? oldStatus : undefined;
+    const prev = isRecord(oldStatus) && isRecord(status) && propertiesIndependent(statusSchema) ? oldStatus : undefined;
     let input: Record<string, unknown> = status;
     if (prev) {
       input = {};
-      for (const k of Object.keys(status)) if (!deepEqual(status[k], prev[k])) putOwn(input, k, status[k]);
+      for (const k of Object.keys(status)) if (!deepEqual(status[k], prev[k])) setOwn(input, k, status[k]);
     }
     const res = processCustomResource({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: {}, status: input }, root, opts.fieldValidation ?? 'Ignore');
     if (res.strictErrors.length)
@@ -566,11 +541,11 @@ export class ObjectStore {
     const merged: Record<string, unknown> = {};
     for (const k of Object.keys(status)) {
       if (Object.prototype.hasOwnProperty.call(input, k)) {
-        if (Object.prototype.hasOwnProperty.call(processed, k)) putOwn(merged, k, processed[k]);
-      } else putOwn(merged, k, prev[k]);
+        if (Object.prototype.hasOwnProperty.call(processed, k)) setOwn(merged, k, processed[k]);
+      } else setOwn(merged, k, prev[k]);
     }
     // Defaults for fields the request left out.
-    for (const k of Object.keys(processed)) if (!Object.prototype.hasOwnProperty.call(merged, k)) putOwn(merged, k, processed[k]);
+    for (const k of Object.keys(processed)) if (!Object.prototype.hasOwnProperty.call(merged, k)) setOwn(merged, k, processed[k]);
     return { ...obj, status: merged };
   }
 
