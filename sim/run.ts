@@ -119,7 +119,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
 
   const pools = new NodePools({ client: infra, clock: sim, pools: sc.cluster.nodePools, timers: sim, rng: rng.fork('nodepools'), ...traced });
   const ray = new RayRuntime(sim, infra, rng.fork('ray'), { headStart: sc.ray.headStart, serveAppStart: sc.ray.serveAppStart, trace });
-  const kubelet = new Kubelet({ client: infra, clock: sim, timings: { imagePull: sc.kubelet.imagePull, containerStart: sc.kubelet.containerStart }, ...traced });
+  const kubelet = new Kubelet({ client: infra, clock: sim, timings: { imagePull: sc.kubelet.imagePull, containerStart: sc.kubelet.containerStart }, prober: ray.prober, ...traced });
   const manager = new SimManager(sim, client, { rng: rng.fork('operator'), logger: process.env.RAYSIM_DEBUG ? createLogger({ level: 'debug', format: 'text' }) : silentLogger, traceWriter: o.traceReconciles ? trace : undefined, pollSources: o.everyPoll ? undefined : ray.pollSources });
   for (const r of rayReconcilers({ dashboards: ray.dashboards, batchScheduler: sc.operator.batchScheduler })) manager.add(r);
   manager.add(jobController());

@@ -40,6 +40,8 @@ import {
   restartedStatus,
   restarts,
   runningStatus,
+  probedStatus,
+  type ContainerReady,
 } from './pod-status.js';
 
 /** Delays of the pod lifecycle stages, virtual ms. */
@@ -73,6 +75,17 @@ export interface KubeletOptions extends ClusterTraceOptions {
   name?: string;
   /** Called when a pod's containers are all running (after its status was written). */
   onPodRunning?: (pod: Pod) => void;
+  /**
+   * Answers readiness probes: whether what the probe checks is up (the simulated Ray runtime: a
+   * Ray head's GCS and dashboard). A container with a readinessProbe that does not pass when it
+   * starts is probed from initialDelaySeconds after the start, every periodSeconds, until it
+   * passes; without a prober every probe passes. Containers without a probe are ready once running.
+   */
+  prober?: ReadinessProber;
+}
+
+export interface ReadinessProber {
+  ready(pod: Pod, container: string): boolean;
 }
 
 export type NodeDownCause = FailureCause | 'maintenance';
@@ -106,6 +119,8 @@ interface PodRun {
   restarts: Map<string, number>;
   /** activeDeadlineSeconds, as a time. */
   deadlineAt?: number;
+  /** The next readiness probe round, while a probed container is not ready. */
+  probeAt?: number;
   stopAt?: number;
   /** The grace period (s) stopAt was computed with. */
   grace?: number;
@@ -232,11 +247,18 @@ export class Kubelet implements Reconciler {
     }
     if (run.phase === 'starting') {
       if (now < run.runningAt!) return this.after(run, now, run.runningAt!);
-      const written = await writeStatus(ctx.client, run, (p) => (isTerminal(p) || p.metadata.deletionTimestamp ? undefined : runningStatus(p, now)));
+      const ready = this.probe(pod, run.runningAt!, now);
+      const written = await writeStatus(ctx.client, run, (p) => (isTerminal(p) || p.metadata.deletionTimestamp ? undefined : runningStatus(p, now, ready)));
       if (!written || written.status?.phase !== 'Running') return {};
       run.phase = 'running';
+      run.probeAt = nextProbe(written, run.runningAt!, now);
       this.trace.emit(TRACE.podRunning, refOf(written), { node: run.node });
       this.opts.onPodRunning?.(written);
+    }
+    if (run.phase === 'running' && run.probeAt !== undefined && now >= run.probeAt) {
+      const ready = this.probe(pod, run.runningAt!, now);
+      const written = await writeStatus(ctx.client, run, (p) => (isTerminal(p) || p.metadata.deletionTimestamp ? undefined : probedStatus(p, now, ready)));
+      run.probeAt = written && !isTerminal(written) ? nextProbe(written, run.runningAt!, now) : undefined;
     }
     if (run.phase === 'running' && run.restarts.size > 0) {
       const due = [...run.restarts].filter(([, at]) => at <= now).map(([c]) => c);
@@ -253,9 +275,26 @@ export class Kubelet implements Reconciler {
     let next = extra ?? Infinity;
     for (const at of run.restarts.values()) next = Math.min(next, at);
     if (run.deadlineAt !== undefined && run.phase !== 'finished') next = Math.min(next, run.deadlineAt);
+    if (run.probeAt !== undefined && run.phase === 'running') next = Math.min(next, run.probeAt);
     if (next === Infinity) return {};
     // Timers due now were handled above; the guard only keeps requeueAfter positive.
     return { requeueAfterMs: Math.max(next - now, 1) };
+  }
+
+  /**
+   * The readiness verdict at `now` for containers started at `startedAt` (see
+   * KubeletOptions.prober). A container whose probe passes when it starts is ready at once: its
+   * initialDelaySeconds is taken as part of the start delay, which saves every pod a second status
+   * write. One that does not pass then (a Ray head whose GCS is still starting) is probed from
+   * initialDelaySeconds on, every periodSeconds, as the kubelet does.
+   */
+  private probe(pod: Pod, startedAt: number, now: number): ContainerReady {
+    return (c) => {
+      const p = c.readinessProbe;
+      if (!p) return true;
+      if (now !== startedAt && now < startedAt + (p.initialDelaySeconds ?? 0) * 1000) return false;
+      return this.opts.prober?.ready(pod, c.name) ?? true;
+    };
   }
 
   /** Plans the pod's start (pulls, container start), allocates its IP and reports it accepted. */
@@ -598,6 +637,26 @@ async function forceDelete(client: KubeClient, run: PodRun): Promise<void> {
   } catch (e) {
     if (!isApiError(e, 'NotFound') && !isApiError(e, 'Conflict')) throw e;
   }
+}
+
+/**
+ * The next probe round after `now` for the running containers of `pod` that have a readiness
+ * probe and are not ready: initialDelaySeconds after the start, then every periodSeconds
+ * (Kubernetes' default 10 s). undefined: nothing left to probe.
+ */
+function nextProbe(pod: Pod, startedAt: number, now: number): number | undefined {
+  let next: number | undefined;
+  for (const c of pod.spec.containers) {
+    const p = c.readinessProbe;
+    if (!p) continue;
+    const st = pod.status?.containerStatuses?.find((x) => x.name === c.name);
+    if (!st || st.ready || !st.state?.running) continue;
+    const first = startedAt + (p.initialDelaySeconds ?? 0) * 1000;
+    const period = Math.max(1, p.periodSeconds ?? 10) * 1000;
+    const at = now < first ? first : first + (Math.floor((now - first) / period) + 1) * period;
+    next = next === undefined ? at : Math.min(next, at);
+  }
+  return next;
 }
 
 /** The pods bound to a node, in key order (so what is done to them is deterministic). */

@@ -120,8 +120,13 @@ function waitingStatus(c: Container, reason: string): ContainerStatus {
   return { name: c.name, image: c.image ?? '', imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason } } };
 }
 
-/** Every container running and ready; init containers completed. */
-export function runningStatus(pod: Pod, now: number): PodStatus {
+/** Whether a running container passes its readiness probe now (the kubelet's verdict). */
+export type ContainerReady = (c: Container) => boolean;
+
+const alwaysReady: ContainerReady = () => true;
+
+/** Every container running (ready as `ready` says); init containers completed. */
+export function runningStatus(pod: Pod, now: number, ready: ContainerReady = alwaysReady): PodStatus {
   const at = rfc3339(now);
   const prev = pod.status ?? {};
   const uid = pod.metadata.uid ?? '';
@@ -137,7 +142,7 @@ export function runningStatus(pod: Pod, now: number): PodStatus {
         image: c.image ?? '',
         imageID: imageId(c.image ?? ''),
         containerID: containerId(uid, c.name, restartCount),
-        ready: true,
+        ready: ready(c),
         restartCount,
         started: true,
         state: { running: { startedAt: at } },
@@ -166,7 +171,7 @@ export function runningStatus(pod: Pod, now: number): PodStatus {
 }
 
 /** Restarts the named containers (their restartCount was raised when they exited). */
-export function restartedStatus(pod: Pod, names: readonly string[], now: number): PodStatus {
+export function restartedStatus(pod: Pod, names: readonly string[], now: number, ready: ContainerReady = alwaysReady): PodStatus {
   const at = rfc3339(now);
   const prev = pod.status ?? {};
   const uid = pod.metadata.uid ?? '';
@@ -174,11 +179,27 @@ export function restartedStatus(pod: Pod, names: readonly string[], now: number)
     ...prev,
     containerStatuses: (prev.containerStatuses ?? []).map((s) =>
       names.includes(s.name)
-        ? { ...s, ready: true, started: true, containerID: containerId(uid, s.name, s.restartCount), state: { running: { startedAt: at } } }
+        ? { ...s, ready: readyByName(pod, s.name, ready), started: true, containerID: containerId(uid, s.name, s.restartCount), state: { running: { startedAt: at } } }
         : s,
     ),
   };
   status.conditions = readiness(status, at);
+  return status;
+}
+
+function readyByName(pod: Pod, name: string, ready: ContainerReady): boolean {
+  const c = pod.spec.containers.find((x) => x.name === name);
+  return c ? ready(c) : true;
+}
+
+/** A readiness probe round: running containers become ready as `ready` says (never unready again here). */
+export function probedStatus(pod: Pod, now: number, ready: ContainerReady): PodStatus {
+  const prev = pod.status ?? {};
+  const status: PodStatus = {
+    ...prev,
+    containerStatuses: (prev.containerStatuses ?? []).map((s) => (s.ready || !s.state?.running || !readyByName(pod, s.name, ready) ? s : { ...s, ready: true })),
+  };
+  status.conditions = readiness(status, rfc3339(now));
   return status;
 }
 

@@ -24,7 +24,7 @@ import type { ObjectRef, TraceWriter } from '../core/trace.js';
 import { SimDashboardClient } from './sim-dashboard.js';
 import { PollSourceRegistry } from '../../controller/runtime/poll-sources.js';
 import { SimRayCluster, type ClusterContext } from './sim-ray-cluster.js';
-import { rayProcessAlive } from './ray-node.js';
+import { rayNodeIdentity, rayProcessAlive } from './ray-node.js';
 import { parseDashboardAddress } from './submit-command.js';
 
 /** GCS/dashboard start after the head pod runs: 10 s. */
@@ -145,6 +145,20 @@ export class RayRuntime {
       return c;
     };
   }
+
+  /**
+   * The kubelet's readiness prober (KubeletOptions.prober) for Ray pods: KubeRay's probe on the
+   * Ray container of a head checks the raylet and the GCS, so a head is ready only once its GCS
+   * and dashboard are up; a worker's raylet answers once its Ray process runs. Other containers
+   * (and pods that are not Ray's) pass.
+   */
+  readonly prober = {
+    ready: (pod: Pod, container: string): boolean => {
+      const id = rayNodeIdentity(pod);
+      if (!id || id.type !== 'head' || pod.spec.containers[0]?.name !== container) return true;
+      return this.cluster(id.namespace, id.cluster)?.headServing(pod.metadata.name ?? '') ?? false;
+    },
+  };
 
   /** Lists and watches RayJobs, RayClusters and Ray pods. */
   async start(): Promise<void> {

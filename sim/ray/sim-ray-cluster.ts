@@ -167,6 +167,11 @@ export class SimRayCluster {
     return this.head?.gcsReady === true;
   }
 
+  /** Whether `pod` is this cluster's head and its GCS and dashboard answer (its readiness probe passes). */
+  headServing(pod: string): boolean {
+    return this.head?.pod === pod && this.head.gcsReady;
+  }
+
   /** The head pod runs (its GCS may still be starting). */
   get headRunning(): boolean {
     return this.head !== undefined;

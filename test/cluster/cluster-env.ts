@@ -13,7 +13,7 @@ import type { Distribution } from '../../sim/core/distribution.js';
 import { createRng } from '../../sim/core/rng.js';
 import { Simulation } from '../../sim/core/simulation.js';
 import { MemorySink, TraceWriter, type TraceRecord } from '../../sim/core/trace.js';
-import { Kubelet, type KubeletTimings } from '../../sim/cluster/kubelet.js';
+import { Kubelet, type KubeletTimings, type ReadinessProber } from '../../sim/cluster/kubelet.js';
 import type { NodePoolSpec } from '../../sim/cluster/node-pool.js';
 import { NodePools } from '../../sim/cluster/node-pools.js';
 import { createSimStore } from '../../sim/kube/create-store.js';
@@ -37,6 +37,7 @@ export interface ClusterEnvOptions {
   /** Also record reconciles in the trace. */
   traceReconciles?: boolean;
   onPodRunning?: (pod: Pod) => void;
+  prober?: ReadinessProber;
 }
 
 export interface ClusterEnv {
@@ -69,7 +70,7 @@ export async function clusterEnv(o: ClusterEnvOptions = {}): Promise<ClusterEnv>
   const trace = new TraceWriter(sink, { seed }, { elapsed: () => sim.elapsed() });
   const elapsed = () => sim.elapsed();
   const pools = new NodePools({ client, clock: sim, pools: o.pools ?? DEFAULT_POOLS, trace, elapsed, timers: sim, rng: rng.fork('nodepools') });
-  const kubelet = new Kubelet({ client, clock: sim, trace, elapsed, timings: { ...FIXED_TIMINGS, ...o.timings }, onPodRunning: o.onPodRunning });
+  const kubelet = new Kubelet({ client, clock: sim, trace, elapsed, timings: { ...FIXED_TIMINGS, ...o.timings }, onPodRunning: o.onPodRunning, prober: o.prober });
   const manager = new SimManager(sim, client, { rng: rng.fork('manager'), onProgrammingError: 'throw', traceWriter: o.traceReconciles ? trace : undefined });
   manager.add(kubelet);
   if (!o.noBinder) manager.add(testBinder());

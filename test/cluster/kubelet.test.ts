@@ -69,6 +69,36 @@ describe('kubelet: starting pods', () => {
     expect(env.records('pod.running')).toEqual([]);
   });
 
+  it('a readiness probe that fails at start is retried from initialDelaySeconds every periodSeconds; one that passes makes the pod Ready at once', async () => {
+    let upAt = 80_000;
+    const env = await clusterEnv({ prober: { ready: (pod) => pod.metadata.name !== 'slow' || env.sim.elapsed() >= upAt } });
+    const probed = (name: string) => {
+      const p = makePod(name, { node: 'gpu-000' });
+      p.spec.containers[0]!.readinessProbe = { initialDelaySeconds: 10, periodSeconds: 5, exec: { command: ['true'] } };
+      return p;
+    };
+    await env.client.create(probed('slow'));
+    await env.client.create(probed('fast'));
+    await env.runTo(63_000);
+    // Both Running at 63 s; the one whose probe passes is Ready at once, the other is not.
+    expect(cond(await env.pod('fast'), 'Ready')).toBe('True');
+    const slow = (await env.pod('slow'))!;
+    expect(slow.status!.phase).toBe('Running');
+    expect(slow.status!.containerStatuses![0]!.ready).toBe(false);
+    expect(cond(slow, 'Ready')).toBe('False');
+    // Probes at 73 s, 78 s, 83 s: up at 80 s, so Ready from the 83 s round.
+    await env.runTo(82_999);
+    expect(cond(await env.pod('slow'), 'Ready')).toBe('False');
+    await env.runTo(83_000);
+    expect(cond(await env.pod('slow'), 'Ready')).toBe('True');
+    expect((await env.pod('slow'))!.status!.containerStatuses![0]!.ready).toBe(true);
+    upAt = Infinity;
+    // Probing stopped once ready: nothing is written later.
+    const rv = (await env.pod('slow'))!.metadata.resourceVersion;
+    await env.runTo(200_000);
+    expect((await env.pod('slow'))!.metadata.resourceVersion).toBe(rv);
+  });
+
   it('onPodRunning hears about each started pod', async () => {
     const started: string[] = [];
     const env = await clusterEnv({ onPodRunning: (p) => started.push(`${env.sim.elapsed()} ${p.metadata.name}`) });

@@ -57,6 +57,24 @@ describe('head and GCS', () => {
     expect(await client.listJobs()).toEqual([]);
   });
 
+  it("the kubelet's readiness prober: a head passes once its GCS is up; workers and other containers pass", async () => {
+    const env = await rayEnv();
+    const c = await trainingCluster(env);
+    const pod = async (name: string) => env.client.get<Pod>(POD, name, NS);
+    const head = await pod(c.head);
+    const ray = head.spec.containers[0]!.name;
+    expect(env.ray.prober.ready(head, ray)).toBe(false);
+    await runPods(env, c.head, ...c.workers);
+    await advance(env, 9_999);
+    expect(env.ray.prober.ready(await pod(c.head), ray)).toBe(false);
+    expect(env.ray.prober.ready(await pod(c.workers[0]!), ray)).toBe(true);
+    expect(env.ray.prober.ready(await pod(c.head), 'sidecar')).toBe(true);
+    await advance(env, 1);
+    expect(env.ray.prober.ready(await pod(c.head), ray)).toBe(true);
+    // Another cluster's head of the same name is not this one.
+    expect(env.ray.prober.ready({ ...head, metadata: { ...head.metadata, name: 'other-head' } }, ray)).toBe(false);
+  });
+
   it('headStart is a distribution option', async () => {
     const env = await rayEnv({ options: { headStart: { kind: 'fixed', value: 3_000 } } });
     const c = await trainingCluster(env);
