@@ -125,7 +125,7 @@ export class ManagerCore {
       });
       controllers.push(c);
       const mine: Informer[] = [];
-      const watch = (id: ResourceId, map: (obj: KubeObject) => Request[]): void => {
+      const watch = (id: ResourceId, map: (obj: KubeObject) => Request[], updates?: (oldObj: KubeObject, newObj: KubeObject) => boolean): void => {
         const inf = informerFor(id);
         if (!mine.includes(inf)) mine.push(inf);
         const enqueue = (obj: KubeObject): void => {
@@ -141,6 +141,7 @@ export class ManagerCore {
         inf.addHandlers({
           add: enqueue,
           update: (old, obj) => {
+            if (updates && !updates(old, obj)) return;
             // A change of owner or of mapped fields concerns both the old and the new target.
             enqueue(old);
             enqueue(obj);
@@ -151,7 +152,7 @@ export class ManagerCore {
           },
         });
       };
-      watch(r.for, (obj) => [{ namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' }]);
+      watch(r.for, (obj) => [{ namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' }], r.forUpdate);
       for (const id of r.owns ?? []) watch(id, (obj) => this.ownerRequests(obj, r.for));
       for (const w of r.watches ?? []) watch(w.id, (obj) => w.map(obj));
     }

@@ -85,6 +85,11 @@ export interface Reconciler {
   readonly name: string;
   /** The primary kind: its changes enqueue its own key. */
   readonly for: ResourceId;
+  /**
+   * Which updates of the primary kind enqueue it (controller-runtime's predicates on For; creates
+   * and deletes always do). Default: every update. See predicates.ts.
+   */
+  readonly forUpdate?: (oldObj: KubeObject, newObj: KubeObject) => boolean;
   /** Child kinds: a change enqueues the key of the object's controller ownerReference of kind `for`. */
   readonly owns?: ResourceId[];
   /** Any other mapping from a watched kind to requests. */

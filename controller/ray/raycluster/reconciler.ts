@@ -13,6 +13,7 @@ import type { RayCluster } from '../../api/raycluster-types.js';
 import { KUBERAY_CONTROLLER, POD, RAY_CLUSTER, SERVICE } from '../../api/constants.js';
 import { isApiError } from '../../runtime/api-error.js';
 import type { ResourceId } from '../../runtime/kube-client.js';
+import { specLabelsOrAnnotationsChanged } from '../../runtime/predicates.js';
 import type { Reconciler, ReconcileContext, Request, Result } from '../../runtime/reconciler.js';
 import { clusterPodsSelector, headServiceSelector } from '../common/association.js';
 import { ScaleExpectations } from './expectations.js';
@@ -60,6 +61,8 @@ export async function runSteps(cluster: RayCluster, env: RayClusterEnv, steps: r
 export class RayClusterReconciler implements Reconciler {
   readonly name: string;
   readonly for: ResourceId = RAY_CLUSTER;
+  /** KubeRay watches RayClusters for spec, label and annotation changes only, not status writes. */
+  readonly forUpdate = specLabelsOrAnnotationsChanged;
   readonly owns: ResourceId[];
   readonly options: ResolvedOptions;
   readonly expectations: ScaleExpectations;

@@ -36,6 +36,7 @@ import { rayClusterDeletionDelaySeconds } from '../../api/defaults.js';
 import type { FeatureGates } from '../../api/features.js';
 import { problemsMessage, validateRayServiceMetadata, validateRayServiceSpec } from '../../api/validation.js';
 import { isApiError } from '../../runtime/api-error.js';
+import { specLabelsOrAnnotationsChanged } from '../../runtime/predicates.js';
 import type { Reconciler, ReconcileContext, Request, Result } from '../../runtime/reconciler.js';
 import { rfc3339 } from '../../../sim/core/clock.js';
 import type { DashboardClientFactory } from '../dashboard-client.js';
@@ -141,6 +142,8 @@ export function rayServiceReconciler(opts: RayServiceReconcilerOptions): RayServ
   return {
     name: 'rayservice',
     for: RAY_SERVICE,
+    // KubeRay watches RayServices for spec, label and annotation changes only, not status writes.
+    forUpdate: specLabelsOrAnnotationsChanged,
     owns: [RAY_CLUSTER, SERVICE],
     // Pods are read (serve labels, endpoints), not reacted to: their changes reach the RayService
     // through its clusters' status, as in KubeRay.
