@@ -9,6 +9,7 @@
 
 import { BATCH_JOB, POD } from '../api/constants.js';
 import type { Job, Pod } from '../api/core-types.js';
+import { deepEqual } from '../runtime/deep-copy.js';
 import { isApiError } from '../runtime/api-error.js';
 import type { KubeObject } from '../runtime/kube-object.js';
 import type { ReconcileContext, Reconciler, Request, Result } from '../runtime/reconciler.js';
@@ -165,12 +166,5 @@ async function removeFinalizer(p: Pod, ctx: ReconcileContext): Promise<void> {
 }
 
 function sameStatus(a: KubeObject['status'] | JobStatus | undefined, b: JobStatus): boolean {
-  return canonical(a ?? {}) === canonical(b);
-}
-
-/** JSON with sorted keys, so two statuses compare by content. */
-function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) =>
-    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
-  );
+  return deepEqual(a ?? {}, b);
 }
