@@ -43,7 +43,7 @@ import {
   type FieldSelector,
   type LabelSelector,
 } from './selectors.js';
-import { WatchLog, type LogEntry } from './watch-log.js';
+import { WATCH_CACHE_SIZING, WatchLog, type LogEntry, type WindowSizing } from './watch-log.js';
 
 type Obj = Record<string, any>;
 
@@ -54,7 +54,11 @@ export interface StoreOptions {
   rng: Rng;
   /** Runs deferred work (watch delivery, GC). Default: queueMicrotask. */
   defer?: (fn: () => void) => void;
-  /** Changes retained per kind for watches from an older resourceVersion (default 10,000). */
+  /**
+   * Changes retained per kind for watches from an older resourceVersion. Default: sized as
+   * kube-apiserver's watch cache (100 to 102,400 changes, holding at least the last 75 s; see
+   * watch-log.ts); a number fixes the window.
+   */
   watchWindow?: number;
   /** Freeze stored objects (tests): catches code that mutates shared objects. */
   freezeObjects?: boolean;
@@ -140,7 +144,7 @@ class KindState {
 
   constructor(
     public rt: ResourceType,
-    window: number,
+    window: number | WindowSizing,
   ) {
     this.log = new WatchLog(window);
     for (const f of rt.indexedFields) {
@@ -164,7 +168,7 @@ export class ObjectStore {
   private readonly clock: Clock;
   private readonly rng: Rng;
   private readonly defer: (fn: () => void) => void;
-  private readonly window: number;
+  private readonly window: number | WindowSizing;
   private readonly freeze: boolean;
   private readonly kinds = new Map<ResourceType, KindState>();
   private rv = 0;
@@ -188,7 +192,7 @@ export class ObjectStore {
     this.rng = opts.rng.fork('apiserver');
     this.faults = new FaultInjector(opts.rng.fork('apiserver-faults'));
     this.defer = opts.defer ?? queueMicrotask;
-    this.window = opts.watchWindow ?? 10_000;
+    this.window = opts.watchWindow ?? WATCH_CACHE_SIZING;
     this.freeze = opts.freezeObjects ?? false;
     this.eventTtlMs = opts.eventTtlMs ?? 3_600_000;
     this.admissionContext.extendedResourceToleration = opts.extendedResourceToleration ?? false;
@@ -789,7 +793,7 @@ export class ObjectStore {
       this.index(ks, key, obj);
       this.byUid.set(obj.metadata.uid!, { kind: ks, key });
     }
-    ks.log.append({ rv, type, object: obj, prev });
+    ks.log.append({ rv, type, object: obj, prev, at: this.clock.now() });
     if (ks.watchers.length) this.markDirty(ks);
     return obj;
   }

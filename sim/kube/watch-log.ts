@@ -3,6 +3,12 @@
 // API server's watch cache. Watchers hold a cursor into the log rather than a queue of their own,
 // so a slow consumer costs nothing until the window passes it, and then it is closed (the client
 // relists), which bounds memory whatever the consumer does.
+//
+// The window is sized as kube-apiserver sizes its watch cache (watch_cache.go, resizeCacheLocked):
+// it starts at 100 changes and, when full, doubles (up to 102,400) while its oldest change is
+// younger than 75 s, and halves (down to 100) once the newest quarter is older than that. So a
+// burst is retained for 75 s whatever its size, and a quiet kind keeps 100 changes. A fixed
+// window (tests, `watchWindow`) never resizes.
 
 import type { KubeObject, WatchEvent, WatchEventType } from '../../controller/runtime/kube-object.js';
 
@@ -15,19 +21,45 @@ export interface LogEntry {
   prev?: KubeObject;
   /** The watch event for watchers without selectors, made once and shared. */
   event?: WatchEvent;
+  /** When the change was recorded (ms, the store's clock): the dynamic window's freshness test. */
+  at?: number;
+}
+
+/** kube-apiserver's watch cache bounds: defaultLowerBoundCapacity, defaultUpperBoundCapacity,
+ * DefaultEventFreshDuration. */
+export const WATCH_CACHE_SIZING: WindowSizing = { min: 100, max: 100 * 1024, freshMs: 75_000 };
+
+export interface WindowSizing {
+  min: number;
+  max: number;
+  /** A full window whose oldest change is younger than this grows. */
+  freshMs: number;
 }
 
 export class WatchLog {
-  private readonly buf: (LogEntry | undefined)[];
+  private buf: (LogEntry | undefined)[];
+  private cap: number;
   /** Absolute sequence number of the oldest retained entry. */
   private base = 0;
   private count = 0;
   /** rv of the newest entry that has fallen out of the window (0: nothing lost yet). */
   private evictedRv = 0;
 
-  constructor(readonly capacity: number) {
-    if (!(capacity >= 1)) throw new Error(`watch window must be >= 1, got ${capacity}`);
-    this.buf = new Array(capacity);
+  /** A fixed window of `window` changes, or one sized as kube-apiserver's watch cache. */
+  constructor(window: number | WindowSizing) {
+    this.sizing = typeof window === 'number' ? undefined : window;
+    const cap = typeof window === 'number' ? window : window.min;
+    if (!(cap >= 1)) throw new Error(`watch window must be >= 1, got ${cap}`);
+    if (this.sizing && !(this.sizing.max >= cap)) throw new Error(`watch window max must be >= ${cap}, got ${this.sizing.max}`);
+    this.cap = cap;
+    this.buf = new Array(cap);
+  }
+
+  private readonly sizing: WindowSizing | undefined;
+
+  /** How many changes the window holds now. */
+  get capacity(): number {
+    return this.cap;
   }
 
   get end(): number {
@@ -38,20 +70,47 @@ export class WatchLog {
     return this.base;
   }
 
+  /** Appends a change recorded at `e.at` (resizing first, as updateCache does). */
   append(e: LogEntry): void {
-    if (this.count === this.capacity) {
-      const old = this.buf[this.base % this.capacity]!;
+    if (this.sizing && this.count === this.cap && e.at !== undefined) this.resize(e.at, this.sizing);
+    if (this.count === this.cap) {
+      const old = this.buf[this.base % this.cap]!;
+      this.buf[this.base % this.cap] = undefined;
       this.evictedRv = old.rv;
       this.base++;
       this.count--;
     }
-    this.buf[(this.base + this.count) % this.capacity] = e;
+    this.buf[(this.base + this.count) % this.cap] = e;
     this.count++;
+  }
+
+  private resize(now: number, s: WindowSizing): void {
+    const oldest = this.buf[this.base % this.cap]!;
+    if (now - (oldest.at ?? now) < s.freshMs) {
+      if (this.cap < s.max) this.relayout(Math.min(this.cap * 2, s.max));
+      return;
+    }
+    const recentQuarter = this.buf[(this.end - Math.floor(this.cap / 4)) % this.cap]!;
+    if (now - (recentQuarter.at ?? now) > s.freshMs && this.cap > s.min) this.relayout(Math.max(Math.floor(this.cap / 2), s.min));
+  }
+
+  /** Moves the retained entries into a buffer of `cap` slots, keeping the newest when shrinking.
+   * Sequence numbers stay absolute, so watchers' cursors are unaffected. */
+  private relayout(cap: number): void {
+    const keep = Math.min(this.count, cap);
+    const from = this.end - keep;
+    if (from > this.base) this.evictedRv = this.buf[(from - 1) % this.cap]!.rv;
+    const buf: (LogEntry | undefined)[] = new Array(cap);
+    for (let s = from; s < this.end; s++) buf[s % cap] = this.buf[s % this.cap];
+    this.buf = buf;
+    this.cap = cap;
+    this.base = from;
+    this.count = keep;
   }
 
   at(seq: number): LogEntry {
     if (seq < this.base || seq >= this.end) throw new Error(`watch log entry ${seq} outside [${this.base}, ${this.end})`);
-    return this.buf[seq % this.capacity]!;
+    return this.buf[seq % this.cap]!;
   }
 
   /** Whether every change after `rv` is still retained. */
