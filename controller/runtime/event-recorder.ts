@@ -5,7 +5,7 @@
 // Times come from the injected Clock, so simulated Events carry virtual time.
 
 import { isApiError } from './api-error.js';
-import type { KubeClient, ResourceId } from './kube-client.js';
+import { METADATA_ONLY, type KubeClient, type ResourceId } from './kube-client.js';
 import type { KubeObject } from './kube-object.js';
 import { silentLogger } from './logger.js';
 import type { EventRecorder, EventType, Logger } from './reconciler.js';
@@ -157,7 +157,7 @@ export class KubeEventRecorder implements EventRecorder {
           count: agg.count,
           firstTimestamp: agg.firstTimestamp,
           lastTimestamp: agg.lastTimestamp,
-        });
+        }, METADATA_ONLY);
         agg.name = ev.metadata.name;
         return;
       } catch (err) {
@@ -185,7 +185,7 @@ export class KubeEventRecorder implements EventRecorder {
       return;
     }
     try {
-      await this.client.patch(EVENT, agg.name, agg.namespace, { count: agg.count, lastTimestamp: agg.lastTimestamp }, 'merge');
+      await this.client.patch(EVENT, agg.name, agg.namespace, { count: agg.count, lastTimestamp: agg.lastTimestamp }, 'merge', METADATA_ONLY);
     } catch (err) {
       // Expired or deleted meanwhile: start a new Event carrying the aggregate, as client-go does.
       if (!isApiError(err, 'NotFound')) throw err;

@@ -16,7 +16,9 @@ import type {
   ResourceId,
   Watch,
   WatchHandler,
+  WriteResult,
 } from './kube-client.js';
+import { partialObjectMetadata } from './kube-client.js';
 import { PATCH_CONTENT_TYPES, splitApiVersion, type DeleteOptions, type KubeList, type KubeObject, type PatchType, type WatchEvent } from './kube-object.js';
 
 interface ApiResource {
@@ -87,31 +89,31 @@ export class HttpKubeClient implements KubeClient {
     return list;
   }
 
-  async create<T extends KubeObject>(obj: T, opts: ClientWriteOptions = {}): Promise<T> {
+  async create<T extends KubeObject, O extends ClientWriteOptions = ClientWriteOptions>(obj: T, opts?: O): Promise<WriteResult<T, O>> {
     const path = await this.path(obj, obj.metadata?.namespace);
-    return (await this.request('POST', path + writeQuery(opts), obj)) as T;
+    return answer<T, O>(await this.request('POST', path + writeQuery(opts ?? {}), obj, 'application/json', acceptFor(opts)), opts);
   }
 
-  async update<T extends KubeObject>(obj: T, opts: ClientWriteOptions = {}): Promise<T> {
+  async update<T extends KubeObject, O extends ClientWriteOptions = ClientWriteOptions>(obj: T, opts?: O): Promise<WriteResult<T, O>> {
     const path = await this.path(obj, obj.metadata?.namespace, obj.metadata?.name);
-    return (await this.request('PUT', path + writeQuery(opts), obj)) as T;
+    return answer<T, O>(await this.request('PUT', path + writeQuery(opts ?? {}), obj, 'application/json', acceptFor(opts)), opts);
   }
 
-  async updateStatus<T extends KubeObject>(obj: T, opts: ClientWriteOptions = {}): Promise<T> {
+  async updateStatus<T extends KubeObject, O extends ClientWriteOptions = ClientWriteOptions>(obj: T, opts?: O): Promise<WriteResult<T, O>> {
     const path = await this.path(obj, obj.metadata?.namespace, obj.metadata?.name);
-    return (await this.request('PUT', `${path}/status${writeQuery(opts)}`, obj)) as T;
+    return answer<T, O>(await this.request('PUT', `${path}/status${writeQuery(opts ?? {})}`, obj, 'application/json', acceptFor(opts)), opts);
   }
 
-  async patch<T extends KubeObject = KubeObject>(
+  async patch<T extends KubeObject = KubeObject, O extends ClientPatchOptions = ClientPatchOptions>(
     id: ResourceId,
     name: string,
     namespace: string | undefined,
     patch: unknown,
     type: PatchType,
-    opts: ClientPatchOptions = {},
-  ): Promise<T> {
-    const path = (await this.path(id, namespace, name)) + (opts.subresource ? `/${opts.subresource}` : '');
-    return (await this.request('PATCH', path + writeQuery(opts), patch, PATCH_CONTENT_TYPES[type])) as T;
+    opts?: O,
+  ): Promise<WriteResult<T, O>> {
+    const path = (await this.path(id, namespace, name)) + (opts?.subresource ? `/${opts.subresource}` : '');
+    return answer<T, O>(await this.request('PATCH', path + writeQuery(opts ?? {}), patch, PATCH_CONTENT_TYPES[type], acceptFor(opts)), opts);
   }
 
   async delete(id: ResourceId, name: string, namespace?: string, opts: DeleteOptions = {}): Promise<KubeObject | undefined> {
@@ -274,10 +276,10 @@ export class HttpKubeClient implements KubeClient {
     return out;
   }
 
-  async request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<unknown> {
+  async request(method: string, path: string, body?: unknown, contentType = 'application/json', accept = 'application/json'): Promise<unknown> {
     const init = await this.kubeConfig.applyToFetchOptions({});
     const headers = init.headers as unknown as Headers;
-    headers.set('Accept', 'application/json');
+    headers.set('Accept', accept);
     headers.set('User-Agent', this.opts.userAgent ?? DEFAULT_USER_AGENT);
     if (body !== undefined) headers.set('Content-Type', contentType);
     const url = this.server + path;
@@ -379,4 +381,18 @@ function reasonFor(code: number): ApiError['reason'] {
     default:
       return 'InternalError';
   }
+}
+
+// The media type list a metadata-only write sends: the transformed form first, then plain JSON for
+// servers that do not offer it (the answer is then cut down here).
+const AS_PARTIAL_OBJECT_METADATA = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, application/json';
+
+function acceptFor(opts: ClientWriteOptions | undefined): string {
+  return opts?.as === 'PartialObjectMetadata' ? AS_PARTIAL_OBJECT_METADATA : 'application/json';
+}
+
+function answer<T, O extends ClientWriteOptions>(res: unknown, opts: O | undefined): WriteResult<T, O> {
+  const obj = res as KubeObject;
+  if (opts?.as === 'PartialObjectMetadata' && obj.kind !== 'PartialObjectMetadata') return partialObjectMetadata(obj) as WriteResult<T, O>;
+  return obj as WriteResult<T, O>;
 }

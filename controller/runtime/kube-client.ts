@@ -24,6 +24,30 @@ export interface ClientListOptions {
 export interface ClientWriteOptions {
   dryRun?: boolean;
   fieldValidation?: FieldValidation;
+  /**
+   * 'PartialObjectMetadata': answer with the written object's metadata only, as the API server
+   * does for `Accept: application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1`. For writers
+   * that need no more than the new name or resourceVersion back (status writes, Events, pods
+   * made from a template): the in-memory client then copies metadata instead of the whole object.
+   */
+  as?: 'PartialObjectMetadata';
+}
+
+/** Write options asking for metadata only. */
+export const METADATA_ONLY = { as: 'PartialObjectMetadata' } as const satisfies ClientWriteOptions;
+
+/** A write's answer with `as: 'PartialObjectMetadata'`. */
+export interface PartialObjectMetadata extends KubeObject {
+  apiVersion: 'meta.k8s.io/v1';
+  kind: 'PartialObjectMetadata';
+}
+
+/** What a write returns: the object, or its metadata when the options ask for that. */
+export type WriteResult<T, O> = O extends { as: 'PartialObjectMetadata' } ? PartialObjectMetadata : T;
+
+/** The metadata-only form of an object (what the API server sends for as=PartialObjectMetadata). */
+export function partialObjectMetadata(obj: KubeObject): PartialObjectMetadata {
+  return { apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata', metadata: obj.metadata };
 }
 
 export interface ClientPatchOptions extends ClientWriteOptions {
@@ -57,19 +81,19 @@ export interface Watch {
 export interface KubeClient {
   get<T extends KubeObject = KubeObject>(id: ResourceId, name: string, namespace?: string): Promise<T>;
   list<T extends KubeObject = KubeObject>(id: ResourceId, opts?: ClientListOptions): Promise<KubeList<T>>;
-  create<T extends KubeObject>(obj: T, opts?: ClientWriteOptions): Promise<T>;
+  create<T extends KubeObject, O extends ClientWriteOptions = ClientWriteOptions>(obj: T, opts?: O): Promise<WriteResult<T, O>>;
   /** PUT of the main resource: status is ignored when the kind has a status subresource. */
-  update<T extends KubeObject>(obj: T, opts?: ClientWriteOptions): Promise<T>;
+  update<T extends KubeObject, O extends ClientWriteOptions = ClientWriteOptions>(obj: T, opts?: O): Promise<WriteResult<T, O>>;
   /** PUT of /status: everything but status is ignored. */
-  updateStatus<T extends KubeObject>(obj: T, opts?: ClientWriteOptions): Promise<T>;
-  patch<T extends KubeObject = KubeObject>(
+  updateStatus<T extends KubeObject, O extends ClientWriteOptions = ClientWriteOptions>(obj: T, opts?: O): Promise<WriteResult<T, O>>;
+  patch<T extends KubeObject = KubeObject, O extends ClientPatchOptions = ClientPatchOptions>(
     id: ResourceId,
     name: string,
     namespace: string | undefined,
     patch: unknown,
     type: PatchType,
-    opts?: ClientPatchOptions,
-  ): Promise<T>;
+    opts?: O,
+  ): Promise<WriteResult<T, O>>;
   /** Returns the object as the server last saw it (still present when finalizers hold it). */
   delete(id: ResourceId, name: string, namespace?: string, opts?: DeleteOptions): Promise<KubeObject | undefined>;
   /** pods/binding: assigns a pending pod to a node. */

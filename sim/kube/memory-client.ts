@@ -13,7 +13,9 @@ import type {
   ResourceId,
   Watch,
   WatchHandler,
+  WriteResult,
 } from '../../controller/runtime/kube-client.js';
+import { partialObjectMetadata } from '../../controller/runtime/kube-client.js';
 import type { DeleteOptions, KubeList, KubeObject, PatchType } from '../../controller/runtime/kube-object.js';
 import { deepClone } from './clone.js';
 import type { Verb } from './faults.js';
@@ -66,27 +68,27 @@ export class MemoryKubeClient implements KubeClient {
     });
   }
 
-  async create<T extends KubeObject>(obj: T, opts: ClientWriteOptions = {}): Promise<T> {
-    return this.call('create', () => deepClone(this.store.create(this.store.typeFor(obj), obj, opts)) as T);
+  async create<T extends KubeObject, O extends ClientWriteOptions = ClientWriteOptions>(obj: T, opts?: O): Promise<WriteResult<T, O>> {
+    return this.call('create', () => answer<T, O>(this.store.create(this.store.typeFor(obj), obj, opts ?? {}), opts));
   }
 
-  async update<T extends KubeObject>(obj: T, opts: ClientWriteOptions = {}): Promise<T> {
-    return this.call('update', () => deepClone(this.store.update(this.store.typeFor(obj), obj, opts)) as T);
+  async update<T extends KubeObject, O extends ClientWriteOptions = ClientWriteOptions>(obj: T, opts?: O): Promise<WriteResult<T, O>> {
+    return this.call('update', () => answer<T, O>(this.store.update(this.store.typeFor(obj), obj, opts ?? {}), opts));
   }
 
-  async updateStatus<T extends KubeObject>(obj: T, opts: ClientWriteOptions = {}): Promise<T> {
-    return this.call('update', () => deepClone(this.store.update(this.store.typeFor(obj), obj, opts, 'status')) as T);
+  async updateStatus<T extends KubeObject, O extends ClientWriteOptions = ClientWriteOptions>(obj: T, opts?: O): Promise<WriteResult<T, O>> {
+    return this.call('update', () => answer<T, O>(this.store.update(this.store.typeFor(obj), obj, opts ?? {}, 'status'), opts));
   }
 
-  async patch<T extends KubeObject = KubeObject>(
+  async patch<T extends KubeObject = KubeObject, O extends ClientPatchOptions = ClientPatchOptions>(
     id: ResourceId,
     name: string,
     namespace: string | undefined,
     patch: unknown,
     type: PatchType,
-    opts: ClientPatchOptions = {},
-  ): Promise<T> {
-    return this.call('patch', () => deepClone(this.store.patch(this.store.typeFor(id), namespace, name, type, patch, opts, opts.subresource)) as T);
+    opts?: O,
+  ): Promise<WriteResult<T, O>> {
+    return this.call('patch', () => answer<T, O>(this.store.patch(this.store.typeFor(id), namespace, name, type, patch, opts ?? {}, opts?.subresource), opts));
   }
 
   async delete(id: ResourceId, name: string, namespace?: string, opts: DeleteOptions = {}): Promise<KubeObject | undefined> {
@@ -138,4 +140,11 @@ export class MemoryKubeClient implements KubeClient {
     );
     return started;
   }
+}
+
+/** A write's answer: a copy of the stored object, or of its metadata only when asked (the copy
+ * that metadata-only writers save is most of a write's cost for large objects such as RayJobs). */
+function answer<T, O extends ClientWriteOptions>(stored: KubeObject, opts: O | undefined): WriteResult<T, O> {
+  if (opts?.as === 'PartialObjectMetadata') return partialObjectMetadata({ ...stored, metadata: deepClone(stored.metadata) }) as WriteResult<T, O>;
+  return deepClone(stored) as WriteResult<T, O>;
 }

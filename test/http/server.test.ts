@@ -455,6 +455,22 @@ describe('server-side tables', () => {
     expect((await call(url, 'GET', '/api/v1/namespaces/default/pods/p1', undefined, { Accept: 'application/json' })).json.kind).toBe('Pod');
   });
 
+  it('as=PartialObjectMetadata: objects, lists and write answers carry metadata only, when it is the first media type', async () => {
+    const META = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, application/json';
+    const one = (await call(url, 'GET', '/api/v1/namespaces/default/pods/p1', undefined, { Accept: META })).json;
+    expect(one).toEqual({ apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata', metadata: store.get(store.type('', 'pods'), 'default', 'p1').metadata });
+    const list = (
+      await call(url, 'GET', '/api/v1/namespaces/default/pods', undefined, { Accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1' })
+    ).json;
+    expect(list.kind).toBe('PartialObjectMetadataList');
+    expect(list.items.map((i: Obj) => [i.kind, i.metadata.name])).toEqual([['PartialObjectMetadata', 'p1']]);
+    const patched = await call(url, 'PATCH', '/api/v1/namespaces/default/pods/p1', { metadata: { labels: { m: '1' } } }, { Accept: META, 'Content-Type': 'application/merge-patch+json' });
+    expect(patched.json).toMatchObject({ kind: 'PartialObjectMetadata', metadata: { name: 'p1', labels: { m: '1' } } });
+    expect(patched.json.spec).toBeUndefined();
+    // Plain JSON first: the whole object.
+    expect((await call(url, 'GET', '/api/v1/namespaces/default/pods/p1', undefined, { Accept: 'application/json, ' + META })).json.kind).toBe('Pod');
+  });
+
   it("RayJobs: the CRD's printer columns", async () => {
     const path = '/apis/ray.io/v1/namespaces/default/rayjobs';
     let t = (await call(url, 'GET', path, undefined, { Accept: TABLE })).json;

@@ -10,7 +10,7 @@
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../controller/runtime/api-error.js';
-import type { ClientWatchOptions, KubeClient, ResourceId, Watch } from '../../controller/runtime/kube-client.js';
+import { METADATA_ONLY, type ClientWatchOptions, type KubeClient, type ResourceId, type Watch } from '../../controller/runtime/kube-client.js';
 import type { KubeObject, WatchEvent } from '../../controller/runtime/kube-object.js';
 import { waitUntil } from '../fixtures/kube-actors.js';
 
@@ -700,6 +700,37 @@ export function kubeClientConformance(name: string, setup: () => Promise<Conform
         const final = await c.get(RAYJOB, n, ns());
         expect((final.spec as Obj).entrypoint).toBe('python other.py');
         expect((final.status as Obj).jobStatus).toBe('RUNNING');
+      }, timeout);
+
+      it("as: 'PartialObjectMetadata' answers create, update, updateStatus and patch with the written object's metadata only", async () => {
+        const c = client();
+        const n = uniqueName('rayjob-meta');
+        const created = await c.create(rayJob(ns(), n), METADATA_ONLY);
+        track(RAYJOB, n, ns());
+        const full = await c.get(RAYJOB, n, ns());
+        expect(created).toEqual({ apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata', metadata: full.metadata });
+
+        const status = await c.updateStatus({ ...full, status: { jobStatus: 'RUNNING' } }, METADATA_ONLY);
+        expect(Object.keys(status).sort()).toEqual(['apiVersion', 'kind', 'metadata']);
+        expect(status.kind).toBe('PartialObjectMetadata');
+        expect(rv(status)).toBeGreaterThan(rv(created));
+        const afterStatus = await c.get(RAYJOB, n, ns());
+        expect((afterStatus.status as Obj).jobStatus).toBe('RUNNING');
+        expect(status.metadata).toEqual(afterStatus.metadata);
+
+        const updated = await c.update({ ...afterStatus, metadata: { ...afterStatus.metadata, labels: { a: 'b' } } }, METADATA_ONLY);
+        expect(updated.kind).toBe('PartialObjectMetadata');
+        expect(updated.metadata.labels).toEqual({ a: 'b' });
+        expect(rv(updated)).toBeGreaterThan(rv(status));
+
+        const patched = await c.patch(RAYJOB, n, ns(), { status: { message: 'hi' } }, 'merge', { subresource: 'status', ...METADATA_ONLY });
+        expect(patched.kind).toBe('PartialObjectMetadata');
+        expect(patched).not.toHaveProperty('status');
+        expect(patched.metadata).toEqual((await c.get(RAYJOB, n, ns())).metadata);
+
+        // The answer is the caller's: changing it changes nothing stored.
+        patched.metadata.labels!.a = 'changed here';
+        expect((await c.get(RAYJOB, n, ns())).metadata.labels).toEqual({ a: 'b' });
       }, timeout);
 
       it('merge and JSON patches of spec and /status; strategic merge patch is 415 for custom resources', async () => {

@@ -34,6 +34,8 @@ import { isConditionTrue } from '../common/conditions.js';
 import { hashWithoutReplicasAndWorkersToDelete } from '../common/hash.js';
 import { HEAD_GROUP } from './expectations.js';
 import { RayClusterStepError, replicaFailure, type RayClusterEnv } from './options.js';
+import { METADATA_ONLY } from '../../runtime/kube-client.js';
+import type { KubeObject } from '../../runtime/kube-object.js';
 
 /** What a pod step tells the sequence: go on, or end reconcilePods here without error. */
 export type PodStepOutcome = 'continue' | 'done';
@@ -218,9 +220,9 @@ export async function reconcileHeadPod(cluster: RayCluster, env: RayClusterEnv):
       annotations[UPGRADE_STRATEGY_RECREATE_HASH_KEY] = hashWithoutReplicasAndWorkersToDelete(cluster.spec);
       annotations[KUBERAY_VERSION_KEY] = KUBERAY_VERSION;
       pod = options.scheduler.addMetadataToPod(cluster, RAY_NODE_HEAD_GROUP_LABEL_VALUE, pod);
-      let created: Pod;
+      let created: KubeObject;
       try {
-        created = await ctx.client.create(pod);
+        created = await ctx.client.create(pod, METADATA_ONLY);
       } catch (e) {
         ctx.recorder.event(cluster, 'Warning', EventReason.FailedToCreateHeadPod, `Failed to create head Pod ${pod.metadata.namespace}/${pod.metadata.generateName}, ${(e as Error).message}`);
         throw replicaFailure('FailedCreateHeadPod', e);
@@ -460,9 +462,9 @@ export async function applyWorkerGroupPlan(cluster: RayCluster, group: WorkerGro
   for (const replica of plan.creations) {
     let pod = buildWorkerPod(cluster, group, replica, options.pod);
     pod = options.scheduler.addMetadataToPod(cluster, group.groupName, pod);
-    let created: Pod;
+    let created: KubeObject;
     try {
-      created = await ctx.client.create(pod);
+      created = await ctx.client.create(pod, METADATA_ONLY);
     } catch (e) {
       ctx.recorder.event(cluster, 'Warning', EventReason.FailedToCreateWorkerPod, `Failed to create worker Pod for the cluster ${nsName(cluster)}, ${(e as Error).message}`);
       throw replicaFailure('FailedCreateWorkerPod', e);

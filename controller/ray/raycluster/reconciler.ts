@@ -29,6 +29,7 @@ import { reconcilePods } from './pods.js';
 import { reconcileHeadlessService, reconcileHeadService, reconcileServeService } from './services.js';
 import { computeStatus, statusChanged, type ReconcileFailure } from './status.js';
 import { checkRayCluster } from './validation.js';
+import { METADATA_ONLY } from '../../runtime/kube-client.js';
 
 export interface RayClusterStep {
   name: string;
@@ -127,7 +128,7 @@ export class RayClusterReconciler implements Reconciler {
     if (statusChanged(cached.status, status.status)) {
       requeue = true;
       try {
-        await ctx.client.updateStatus<RayCluster>({ ...cluster, status: status.status });
+        await ctx.client.updateStatus<RayCluster, typeof METADATA_ONLY>({ ...cluster, status: status.status }, METADATA_ONLY);
       } catch (e) {
         if (!isApiError(e)) throw e;
         log.info('status update failed', { error: e.message });

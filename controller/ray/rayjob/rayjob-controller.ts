@@ -22,6 +22,7 @@ import { rfc3339 } from '../../../sim/core/clock.js';
 import { resolveRayJobOptions, type RayJobOptions, type ResolvedRayJobOptions } from './options.js';
 import { applyBackoffLimit, hasSubmitter, isManagedExternally, nextTimeCheck, statusNeedsWrite, submitterFinishedAt } from './predicates.js';
 import { newRayJobStep, reconcileDeletion, reconcileState, type RayJobStep } from './states.js';
+import { METADATA_ONLY } from '../../runtime/kube-client.js';
 
 export const RAYJOB_CONTROLLER_NAME = 'rayjob';
 
@@ -107,7 +108,8 @@ export async function writeStatusIfChanged(step: RayJobStep): Promise<boolean> {
   if (isJobDeploymentTerminal(after.jobDeploymentStatus)) after.endTime = rfc3339(step.now);
   const from = before?.jobDeploymentStatus ?? '';
   const to = after.jobDeploymentStatus ?? '';
-  await step.ctx.client.updateStatus(step.job);
+  // Nothing but the write is needed back, so only metadata is asked for (see ClientWriteOptions.as).
+  await step.ctx.client.updateStatus(step.job, METADATA_ONLY);
   // Logged once the write went through: against a real API server a reconcile working from a
   // cache that has not yet seen the previous reconcile's write computes the same transition
   // again and is refused with 409 Conflict; logging before the write reported it twice.

@@ -45,6 +45,7 @@ import {
 } from './predicates.js';
 import { buildSubmitterJob, buildSubmitterTemplate, rayJobRequest, SubmitterConfigError } from './submitter.js';
 import { deepClone } from '../../runtime/deep-copy.js';
+import { METADATA_ONLY } from '../../runtime/kube-client.js';
 
 // ---------------------------------------------------------------------------------------------
 // Steps and outcomes
@@ -696,7 +697,7 @@ export async function createSubmitterIfNeeded(step: RayJobStep, cluster: RayClus
     return false;
   }
   try {
-    await ctx.client.create(desired);
+    await ctx.client.create(desired, METADATA_ONLY);
   } catch (err) {
     if (isApiError(err, 'AlreadyExists')) return true;
     ctx.recorder.event(job, 'Warning', EventReason.FailedToCreateRayJobSubmitter, `Failed to create new Kubernetes Job ${nsName(step, name)}: ${errText(err)}`);

@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseAllDocuments } from 'yaml';
 import { ApiError, errors } from '../../../controller/runtime/api-error.js';
+import { partialObjectMetadata } from '../../../controller/runtime/kube-client.js';
 import type { DeleteOptions, KubeObject, WatchEvent } from '../../../controller/runtime/kube-object.js';
 import type { Clock } from '../../core/clock.js';
 import { applyPatch, contentTypeToPatchType } from '../patch.js';
@@ -173,6 +174,8 @@ export class ApiServer {
         });
         const table = wantsTable(req);
         if (table) return this.json(res, 200, toTable(rt, list.items, this.opts.clock.now(), includeObject(q), list.metadata));
+        if (wantsPartialMetadata(req, 'PartialObjectMetadataList'))
+          return this.json(res, 200, { apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadataList', metadata: list.metadata, items: list.items.map(partialObjectMetadata) });
         return this.json(res, 200, list);
       }
       case 'POST': {
@@ -385,6 +388,7 @@ export class ApiServer {
   private object(req: http.IncomingMessage, res: http.ServerResponse, code: number, rt: ResourceType, obj: KubeObject, warnings: string[]): void {
     if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
     if (wantsTable(req) && obj.kind === rt.kind) return this.json(res, code, toTable(rt, [obj], this.opts.clock.now(), 'Object', { resourceVersion: obj.metadata.resourceVersion }));
+    if (wantsPartialMetadata(req) && obj.kind === rt.kind) return this.json(res, code, partialObjectMetadata(obj));
     const out = obj.apiVersion === apiVersionOf(rt) ? obj : { ...obj, apiVersion: apiVersionOf(rt) };
     this.json(res, code, out);
   }
@@ -597,6 +601,22 @@ function selectorString(sel: { matchLabels?: Record<string, string>; matchExpres
 function wantsTable(req: http.IncomingMessage): boolean {
   const accept = req.headers.accept ?? '';
   return /as=Table/.test(accept) && /g=meta\.k8s\.io/.test(accept);
+}
+
+/**
+ * Whether the first media type the client accepts is metadata only
+ * (`application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1`; lists ask for
+ * PartialObjectMetadataList), as the API server's output negotiation answers it.
+ */
+function wantsPartialMetadata(req: http.IncomingMessage, as = 'PartialObjectMetadata'): boolean {
+  const first = (req.headers.accept ?? '').split(',')[0] ?? '';
+  const params = new Map(
+    first
+      .split(';')
+      .slice(1)
+      .map((p) => p.trim().split('=') as [string, string]),
+  );
+  return params.get('as') === as && params.get('g') === 'meta.k8s.io' && (params.get('v') ?? 'v1') === 'v1';
 }
 
 function includeObject(q: Query): IncludeObject {
