@@ -395,11 +395,13 @@ export class ObjectStore {
     if (pod.metadata.deletionTimestamp) throw errors.conflict('pods/binding', '', podName, `pod ${podName} is being deleted, cannot be assigned to a host`);
     const spec = pod.spec as Obj;
     if (spec.nodeName) throw errors.conflict('pods/binding', '', podName, `pod ${podName} is already assigned to node "${spec.nodeName}"`);
-    const next = deepClone(pod) as Obj;
-    next.spec.nodeName = target.name;
-    const conditions = ((next.status.conditions ?? []) as Obj[]).filter((c) => c.type !== 'PodScheduled');
+    // Spec and status get a field each; the rest is shared with the stored version (withOwnMetadata).
+    const next = withOwnMetadata(pod) as Obj;
+    next.spec = { ...spec, nodeName: target.name };
+    const status = (pod.status ?? {}) as Obj;
+    const conditions = ((status.conditions ?? []) as Obj[]).filter((c) => c.type !== 'PodScheduled');
     conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339(this.clock.now()) });
-    next.status.conditions = conditions;
+    next.status = { ...status, conditions };
     if (bmeta.annotations) next.metadata.annotations = { ...(next.metadata.annotations ?? {}), ...bmeta.annotations };
     const ks = this.state(pods);
     this.commit(ks, this.objKey(pods, pod), next as KubeObject, 'MODIFIED', pod);
@@ -722,7 +724,7 @@ export class ObjectStore {
       const before = current.metadata.finalizers ?? [];
       const finChanged = finalizers.length !== before.length || finalizers.some((f, i) => f !== before[i]);
       if (!shorten && !finChanged) return current;
-      const next = deepClone(current);
+      const next = withOwnMetadata(current);
       if (shorten) {
         const at = Date.parse(current.metadata.deletionTimestamp) - oldGrace * 1000 + gracePeriodSeconds! * 1000;
         next.metadata.deletionTimestamp = rfc3339(at);
@@ -744,7 +746,7 @@ export class ObjectStore {
     const graceful = isPod && !!spec?.nodeName && phase !== 'Succeeded' && phase !== 'Failed' && grace > 0;
 
     if (graceful || finalizers.length) {
-      const next = deepClone(current);
+      const next = withOwnMetadata(current);
       next.metadata.deletionTimestamp = rfc3339(graceful ? now + grace * 1000 : now);
       next.metadata.deletionGracePeriodSeconds = graceful ? grace : 0;
       if (finalizers.length) next.metadata.finalizers = finalizers;
@@ -758,7 +760,7 @@ export class ObjectStore {
 
   /** Final removal: DELETED event, then dependents and namespace/CRD cleanup are scheduled. */
   private remove(ks: KindState, key: string, last: KubeObject, prev: KubeObject): KubeObject {
-    const gone = last === prev ? deepClone(last) : last;
+    const gone = last === prev ? withOwnMetadata(last) : last;
     const stored = this.commit(ks, key, gone, 'DELETED', prev);
     const uid = stored.metadata.uid!;
     this.enqueue(this.gcQueue, uid);
@@ -970,7 +972,7 @@ export class ObjectStore {
   private rewriteDependent(d: string, change: (o: KubeObject) => void): void {
     const dep = this.resolveDep(d);
     if (!dep) return;
-    const next = deepClone(dep.obj);
+    const next = withOwnMetadata(dep.obj);
     change(next);
     const key = this.objKey(dep.ks.rt, dep.obj);
     this.commit(dep.ks, key, next, 'MODIFIED', dep.obj);
@@ -979,7 +981,7 @@ export class ObjectStore {
   private dropFinalizer(ks: KindState, key: string, finalizer: string): void {
     const cur = ks.objects.get(key);
     if (!cur) return;
-    const next = deepClone(cur);
+    const next = withOwnMetadata(cur);
     next.metadata.finalizers = (cur.metadata.finalizers ?? []).filter((f) => f !== finalizer);
     if (!next.metadata.finalizers.length) delete next.metadata.finalizers;
     if (this.deletesOnUpdate(ks.rt, cur, next)) this.remove(ks, key, next, cur);
@@ -1414,3 +1416,13 @@ function checkPodUpdate(old: KubeObject, next: KubeObject): void {
 }
 
 export type { Verb };
+
+/**
+ * A new version of a stored object that changes metadata only: metadata is copied, the rest is
+ * shared with the stored version. Stored objects are never mutated (watch events and informer
+ * caches share them), so versions may share whatever did not change; a whole-object copy made
+ * deleting a RayCluster's hundred pods copy a hundred pod specs.
+ */
+function withOwnMetadata(obj: KubeObject): KubeObject {
+  return { ...obj, metadata: deepClone(obj.metadata) };
+}
