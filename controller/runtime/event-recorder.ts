@@ -100,7 +100,9 @@ export class KubeEventRecorder implements EventRecorder {
     const ref = involvedObject(obj);
     if (message.length > MAX_MESSAGE_LENGTH) message = message.slice(0, MAX_MESSAGE_LENGTH - 3) + '...';
     const now = rfc3339(this.opts.clock.now());
-    const key = JSON.stringify([ref.apiVersion, ref.kind, ref.namespace ?? '', ref.name, ref.uid ?? '', type, reason, message]);
+    // Each field length-prefixed: unambiguous whatever the message holds, and cheaper than
+    // JSON.stringify on every event.
+    const key = aggregateKey(ref.apiVersion, ref.kind, ref.namespace ?? '', ref.name, ref.uid ?? '', type, reason, message);
     const agg = this.cache.get(key);
     if (agg) {
       // Most recently used last, so eviction takes the least recently used first.
@@ -139,12 +141,21 @@ export class KubeEventRecorder implements EventRecorder {
   /** Runs `write` after the aggregate's earlier writes; a new aggregate's create starts at once, so
    * in simulation the Event is written within the reconcile that recorded it. */
   private enqueue(agg: Aggregate, write: () => Promise<void>, now = false): void {
-    const p = (now ? write() : agg.chain.then(write)).catch((err: unknown) => {
-      this.log.warn('writing an event failed', { reason: agg.base['reason'], error: err });
-    });
+    // One promise per write (the async function's own), not one per .catch and .finally.
+    // The body first awaits, so `p` is assigned before the finally clause reads it.
+    let p: Promise<void> | undefined = undefined;
+    p = (async () => {
+      try {
+        if (!now) await agg.chain;
+        await write();
+      } catch (err) {
+        this.log.warn('writing an event failed', { reason: agg.base['reason'], error: err });
+      } finally {
+        this.pending.delete(p!);
+      }
+    })();
     agg.chain = p;
     this.pending.add(p);
-    void p.finally(() => this.pending.delete(p));
   }
 
   private async create(agg: Aggregate): Promise<void> {
@@ -224,4 +235,10 @@ export class MemoryEventRecorder implements EventRecorder {
   clear(): void {
     this.events.length = 0;
   }
+}
+
+function aggregateKey(...fields: string[]): string {
+  let k = '';
+  for (const f of fields) k += `${f.length}:${f}`;
+  return k;
 }

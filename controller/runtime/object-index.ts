@@ -96,26 +96,36 @@ export class ObjectIndex {
   list(opts: CacheListOptions = {}): KubeObject[] {
     const { namespace, labels, ownerUid } = opts;
     const ns = namespace || undefined;
-    let keys: Iterable<string> | undefined;
-    let size = Infinity;
-    // Start from the smallest candidate set any index offers, then filter on the rest.
-    const consider = (s: Set<string> | undefined): void => {
-      const n = s ? s.size : 0;
-      if (n < size) {
-        size = n;
-        keys = s ?? [];
+    // Start from the smallest candidate set any index offers, then filter on the rest. Reconcilers
+    // list a handful of objects many times a second, so this path avoids closures and sorting one.
+    let keys: Set<string> | undefined;
+    let indexed = false;
+    if (ownerUid !== undefined) {
+      keys = this.byOwner.get(ownerUid);
+      indexed = true;
+    }
+    if (labels) {
+      for (const l in labels) {
+        const s = this.labelBuckets(l).get(labels[l]!);
+        if (!indexed || (s?.size ?? 0) < (keys?.size ?? 0)) keys = s;
+        indexed = true;
       }
-    };
-    if (ownerUid !== undefined) consider(this.byOwner.get(ownerUid));
-    if (labels) for (const l in labels) consider(this.labelBuckets(l).get(labels[l]!));
-    if (ns !== undefined) consider(this.byNamespace.get(ns));
+    }
+    if (ns !== undefined) {
+      const s = this.byNamespace.get(ns);
+      if (!indexed || (s?.size ?? 0) < (keys?.size ?? 0)) keys = s;
+      indexed = true;
+    }
+    if (indexed && !keys) return [];
     const found: string[] = [];
     for (const k of keys ?? this.objects.keys()) {
       const o = this.objects.get(k);
       if (o && matches(o, ns, labels, ownerUid)) found.push(k);
     }
-    found.sort(compareKeys);
-    return found.map((k) => this.objects.get(k)!);
+    if (found.length > 1) found.sort(compareKeys);
+    const out = new Array<KubeObject>(found.length);
+    for (let i = 0; i < found.length; i++) out[i] = this.objects.get(found[i]!)!;
+    return out;
   }
 
   private labelBuckets(label: string): Buckets {

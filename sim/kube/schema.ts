@@ -158,17 +158,27 @@ const META_FIELDS = new Set(['apiVersion', 'kind', 'metadata']);
  * keeps undeclared fields (declared ones below it are still pruned); `x-kubernetes-embedded-resource`
  * (and the root) keep apiVersion, kind and metadata, which the server handles itself.
  */
-export function prune(obj: unknown, schema: JSONSchemaProps | null | undefined): PruneResult {
-  const pruned = cloneJson(obj);
+export function prune(obj: unknown, schema: JSONSchemaProps | null | undefined, inPlace = false): PruneResult {
+  const pruned = inPlace ? obj : cloneJson(obj);
   const unknownFields: string[] = [];
   if (schema === null || schema === undefined) return { pruned: (isRecord(pruned) ? pruned : {}) as JsonMap, unknownFields }; // no schema: keep all
   const root: JSONSchemaProps = { ...(schema ?? {}), 'x-kubernetes-embedded-resource': true };
-  pruneNode(pruned, root, '', unknownFields);
+  pruneNode(pruned, root, [], unknownFields);
   unknownFields.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return { pruned: (isRecord(pruned) ? pruned : {}) as JsonMap, unknownFields };
 }
 
-function pruneNode(x: unknown, s: JSONSchemaProps | undefined, path: string, out: string[]): void {
+// Pruning walks every field of every write and almost never drops one, so the path is kept as a
+// stack of segments (a key, or an array index) and spelled out only for a field it drops.
+type PathStack = (string | number)[];
+
+function spell(path: PathStack, last: string): string {
+  let out = '';
+  for (const seg of path) out = typeof seg === 'number' ? indexPath(out, seg) : childPath(out, seg);
+  return childPath(out, last);
+}
+
+function pruneNode(x: unknown, s: JSONSchemaProps | undefined, path: PathStack, out: string[]): void {
   if (s && s['x-kubernetes-preserve-unknown-fields'] === true) {
     skipPrune(x, s, path, out);
     return;
@@ -176,39 +186,62 @@ function pruneNode(x: unknown, s: JSONSchemaProps | undefined, path: string, out
   if (isRecord(x)) {
     if (!s) {
       for (const k of Object.keys(x)) {
-        out.push(childPath(path, k));
+        out.push(spell(path, k));
         delete x[k];
       }
       return;
     }
+    const embedded = s['x-kubernetes-embedded-resource'] === true;
     for (const k of Object.keys(x)) {
-      if (s['x-kubernetes-embedded-resource'] === true && META_FIELDS.has(k)) continue;
+      if (embedded && META_FIELDS.has(k)) continue;
       const prop = propSchema(s, k);
-      if (prop) pruneNode(x[k], prop, childPath(path, k), out);
-      else if (hasAdditional(s)) pruneNode(x[k], additionalSchema(s), childPath(path, k), out);
-      else {
-        if (!META_FIELDS.has(k) || path !== '') out.push(childPath(path, k));
+      const sub = prop ?? (hasAdditional(s) ? additionalSchema(s) : null);
+      if (sub !== null) {
+        const v = x[k];
+        // Scalars have nothing below them to prune.
+        if (v !== null && typeof v === 'object') {
+          path.push(k);
+          pruneNode(v, sub, path, out);
+          path.pop();
+        }
+      } else {
+        if (!META_FIELDS.has(k) || path.length !== 0) out.push(spell(path, k));
         delete x[k];
       }
     }
   } else if (Array.isArray(x)) {
     const items = itemsSchema(s);
-    x.forEach((v, i) => pruneNode(v, items, indexPath(path, i), out));
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      if (v !== null && typeof v === 'object') {
+        path.push(i);
+        pruneNode(v, items, path, out);
+        path.pop();
+      }
+    }
   }
 }
 
-function skipPrune(x: unknown, s: JSONSchemaProps | undefined, path: string, out: string[]): void {
+function skipPrune(x: unknown, s: JSONSchemaProps | undefined, path: PathStack, out: string[]): void {
   if (!s) return;
   if (isRecord(x)) {
+    const embedded = s['x-kubernetes-embedded-resource'] === true;
     for (const k of Object.keys(x)) {
-      if (s['x-kubernetes-embedded-resource'] === true && META_FIELDS.has(k)) continue;
+      if (embedded && META_FIELDS.has(k)) continue;
       const prop = propSchema(s, k);
-      if (prop) pruneNode(x[k], prop, childPath(path, k), out);
-      else if (hasAdditional(s)) pruneNode(x[k], additionalSchema(s), childPath(path, k), out);
+      const sub = prop ?? (hasAdditional(s) ? additionalSchema(s) : null);
+      if (sub === null) continue;
+      path.push(k);
+      pruneNode(x[k], sub, path, out);
+      path.pop();
     }
   } else if (Array.isArray(x)) {
     const items = itemsSchema(s);
-    x.forEach((v, i) => skipPrune(v, items, indexPath(path, i), out));
+    for (let i = 0; i < x.length; i++) {
+      path.push(i);
+      skipPrune(x[i], items, path, out);
+      path.pop();
+    }
   }
 }
 
@@ -253,15 +286,32 @@ export function applyDefaults<T>(obj: T, schema: JSONSchemaProps | null | undefi
   return copy;
 }
 
-function defaultNode(x: unknown, s: JSONSchemaProps | undefined): void {
-  if (!s) return;
-  if (isRecord(x)) {
+// Most schema subtrees declare no default anywhere (a RayJob's status, a pod template's
+// containers): defaulting skips them, and for the rest looks only at the properties that have one.
+const defaultsBelow = new WeakMap<object, boolean>();
+const hasDefaultsBelow = (s: JSONSchemaProps): boolean => subtreeHas(s, (n) => hasDefault(n), defaultsBelow);
+const defaultedProps = new WeakMap<object, [string, JSONSchemaProps][]>();
+
+function propsWithDefaults(s: JSONSchemaProps): [string, JSONSchemaProps][] {
+  let list = defaultedProps.get(s);
+  if (!list) {
+    list = [];
     if (isRecord(s.properties)) {
       for (const k of Object.keys(s.properties)) {
         const prop = schemaOf(s.properties[k]);
-        if (!hasDefault(prop)) continue;
-        if (!hasOwn(x, k) || isNonNullableNull(x[k], prop)) setOwn(x, k, cloneJson(prop.default));
+        if (hasDefault(prop)) list.push([k, prop]);
       }
+    }
+    defaultedProps.set(s, list);
+  }
+  return list;
+}
+
+function defaultNode(x: unknown, s: JSONSchemaProps | undefined): void {
+  if (!s || !hasDefaultsBelow(s)) return;
+  if (isRecord(x)) {
+    for (const [k, prop] of propsWithDefaults(s)) {
+      if (!hasOwn(x, k) || isNonNullableNull(x[k], prop)) setOwn(x, k, cloneJson(prop.default));
     }
     for (const k of Object.keys(x)) {
       const prop = propSchema(s, k);
@@ -344,7 +394,19 @@ function isDate(s: string): boolean {
   return d <= days;
 }
 
+// Status writes carry the same few timestamps again and again (conditions keep their transition
+// times), so answers are remembered; the memo is dropped whole when it fills.
+const dateTimeMemo = new Map<string, boolean>();
 function isDateTime(s: string): boolean {
+  let ok = dateTimeMemo.get(s);
+  if (ok === undefined) {
+    if (dateTimeMemo.size >= 4096) dateTimeMemo.clear();
+    dateTimeMemo.set(s, (ok = checkDateTime(s)));
+  }
+  return ok;
+}
+
+function checkDateTime(s: string): boolean {
   if (s.length < 4) return false;
   const parts = s.toLowerCase().split('t');
   if (parts.length < 2 || !isDate(parts[0]!)) return false;
@@ -602,8 +664,11 @@ function buildValidator(schema: JSONSchemaProps): SchemaValidator {
   return (obj: unknown): StatusCause[] => {
     let data = obj;
     if (isRecord(obj) && hasOwn(obj, 'metadata')) {
-      data = { ...obj };
-      delete (data as JsonMap).metadata;
+      // Copied without it rather than deleted from a copy: a deleted key leaves a slow
+      // dictionary-mode object for the validator to walk.
+      const rest: JsonMap = {};
+      for (const k of Object.keys(obj)) if (k !== 'metadata') setOwn(rest, k, obj[k]);
+      data = rest;
     }
     const causes = fn(data) ? [] : mapAjvErrors(fn.errors ?? [], data, converted);
     if (isRecord(data)) {
@@ -933,13 +998,30 @@ function validateEmbedded(x: JsonMap, path: string, out: StatusCause[]): void {
 function listSetsAndMaps(path: string, s: JSONSchemaProps | undefined, obj: JsonMap, out: StatusCause[]): void {
   if (!s) return;
   const ap = additionalSchema(s);
-  if (ap) for (const k of Object.keys(obj)) listWalk(keyPath(path, k), ap, obj[k], out);
-  if (isRecord(s.properties)) {
-    for (const k of Object.keys(obj)) {
-      const prop = propSchema(s, k);
-      if (prop) listWalk(childPath(path, k), prop, obj[k], out);
-    }
+  if (ap && hasListType(ap)) for (const k of Object.keys(obj)) listWalk(keyPath(path, k), ap, obj[k], out);
+  // Only the properties with a list type somewhere below them, in the object's key order.
+  const props = propsWithListTypes(s);
+  if (props.size === 0) return;
+  for (const k of Object.keys(obj)) {
+    const prop = props.get(k);
+    if (prop) listWalk(childPath(path, k), prop, obj[k], out);
   }
+}
+
+const listTypedProps = new WeakMap<object, Map<string, JSONSchemaProps>>();
+function propsWithListTypes(s: JSONSchemaProps): Map<string, JSONSchemaProps> {
+  let m = listTypedProps.get(s);
+  if (!m) {
+    m = new Map();
+    if (isRecord(s.properties)) {
+      for (const k of Object.keys(s.properties)) {
+        const prop = propSchema(s, k)!;
+        if (hasListType(prop)) m.set(k, prop);
+      }
+    }
+    listTypedProps.set(s, m);
+  }
+  return m;
 }
 
 function listWalk(path: string, s: JSONSchemaProps, x: unknown, out: StatusCause[]): void {
@@ -1154,9 +1236,14 @@ export function propertiesIndependent(s: JSONSchemaProps): boolean {
   );
 }
 
-export function processCustomResource(obj: unknown, schema: JSONSchemaProps | null | undefined, fieldValidation: FieldValidation): ProcessResult {
-  // prune returns a fresh copy, so the later passes work on it in place (no second or third copy).
-  const { pruned: object, unknownFields } = prune(obj, schema);
+/**
+ * Prune, drop non-nullable nulls, default and validate a custom resource. `owned`: the caller
+ * hands over `obj` (the store's own copy of a request body), which is then processed in place
+ * instead of copied first.
+ */
+export function processCustomResource(obj: unknown, schema: JSONSchemaProps | null | undefined, fieldValidation: FieldValidation, owned = false): ProcessResult {
+  // prune returns a fresh copy (unless owned), so the later passes work on it in place.
+  const { pruned: object, unknownFields } = prune(obj, schema, owned);
   dropNulls(object, schema ?? undefined);
   defaultNode(object, schema ?? undefined);
   const causes = compileValidator(schema)(object);

@@ -499,7 +499,9 @@ export class ObjectStore {
     if (rt.crd) {
       const schema = rt.crd.schemas[rt.version];
       if (schema !== undefined) {
-        const res = processCustomResource(obj, schema, opts.fieldValidation ?? 'Warn');
+        // A create's body is the store's own copy (prepareBody); an update's may share the stored
+        // status (see applyUpdate), so it is processed on a copy.
+        const res = processCustomResource(obj, schema, opts.fieldValidation ?? 'Warn', op === 'create');
         if (res.strictErrors.length)
           throw errors.badRequest(`${rt.kind} in version "${rt.version}" cannot be handled as a ${rt.kind}: strict decoding error: ${res.strictErrors.join(', ')}`);
         opts.warnings?.push(...res.warnings);
@@ -536,7 +538,10 @@ export class ObjectStore {
       input = {};
       for (const k of Object.keys(status)) if (!deepEqual(status[k], prev[k])) setOwn(input, k, status[k]);
     }
-    const res = processCustomResource({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: {}, status: input }, root, opts.fieldValidation ?? 'Ignore');
+    // `input` holds parts of the request body's status, which prepareBody copied: processed in
+    // place, so which fields were sent is noted first (defaulting adds to `input`).
+    const sent = new Set(Object.keys(input));
+    const res = processCustomResource({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: {}, status: input }, root, opts.fieldValidation ?? 'Ignore', true);
     if (res.strictErrors.length)
       throw errors.badRequest(`${rt.kind} in version "${rt.version}" cannot be handled as a ${rt.kind}: strict decoding error: ${res.strictErrors.join(', ')}`);
     opts.warnings?.push(...res.warnings);
@@ -546,7 +551,7 @@ export class ObjectStore {
     // In the request's field order; unchanged fields shared with the stored (immutable) status.
     const merged: Record<string, unknown> = {};
     for (const k of Object.keys(status)) {
-      if (Object.prototype.hasOwnProperty.call(input, k)) {
+      if (sent.has(k)) {
         if (Object.prototype.hasOwnProperty.call(processed, k)) setOwn(merged, k, processed[k]);
       } else setOwn(merged, k, prev[k]);
     }
