@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
 // The raysim command line: the composition root that wires the store, servers and (later) the
 // simulation together. Exit codes: 0 ok, 1 expectations violated, 2 invalid input, 3 internal error.
 

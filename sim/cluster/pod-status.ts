@@ -33,9 +33,17 @@ function hex64(s: string): string {
 
 /** The image reference with a (made-up, stable) digest, as containerStatuses[].imageID. */
 export function imageId(image: string): string {
-  const repo = image.includes('/') ? image : `docker.io/library/${image}`;
-  return `${repo.split(':')[0]}@sha256:${hex64(image)}`;
+  // A fleet runs a handful of images through every status write: each digest is made once.
+  let id = imageIds.get(image);
+  if (id === undefined) {
+    const repo = image.includes('/') ? image : `docker.io/library/${image}`;
+    id = `${repo.split(':')[0]}@sha256:${hex64(image)}`;
+    if (imageIds.size >= 1024) imageIds.clear();
+    imageIds.set(image, id);
+  }
+  return id;
 }
+const imageIds = new Map<string, string>();
 
 export function containerId(podUid: string, container: string, restartCount: number): string {
   return `containerd://${hex64(`${podUid}/${container}/${restartCount}`)}`;
