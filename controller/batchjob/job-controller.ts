@@ -11,6 +11,7 @@ import { BATCH_JOB, POD } from '../api/constants.js';
 import type { Job, Pod } from '../api/core-types.js';
 import { deepEqual } from '../runtime/deep-copy.js';
 import { isApiError } from '../runtime/api-error.js';
+import { METADATA_ONLY } from '../runtime/kube-client.js';
 import type { KubeObject } from '../runtime/kube-object.js';
 import type { ReconcileContext, Reconciler, Request, Result } from '../runtime/reconciler.js';
 import { planJobSync, type BackoffOptions, type JobPlan, type JobStatus } from './job-decision.js';
@@ -71,7 +72,7 @@ export class JobController implements Reconciler {
     const uid = job.metadata.uid ?? '';
     const now = ctx.clock.now();
     let current = job;
-    if (plan.interim && !sameStatus(current.status, plan.interim)) current = await ctx.client.updateStatus<Job>({ ...current, status: plan.interim });
+    if (plan.interim && !sameStatus(current.status, plan.interim)) current = await writeStatus(ctx, current, plan.interim);
     for (const p of plan.removeFinalizers) await removeFinalizer(p, ctx);
     if (plan.lastFailureAt !== undefined) this.lastFailure.set(uid, plan.lastFailureAt);
 
@@ -89,9 +90,9 @@ export class JobController implements Reconciler {
         }
       }
       for (let i = 0; i < plan.create; i++) {
-        let pod: Pod;
+        let pod: KubeObject;
         try {
-          pod = await ctx.client.create(buildJobPod(job));
+          pod = await ctx.client.create(buildJobPod(job), METADATA_ONLY);
         } catch (e) {
           ctx.recorder.event(job, 'Warning', 'FailedCreate', `Error creating: ${e instanceof Error ? e.message : String(e)}`);
           throw e;
@@ -101,7 +102,7 @@ export class JobController implements Reconciler {
       }
     }
 
-    if (!sameStatus(current.status, plan.status)) current = await ctx.client.updateStatus<Job>({ ...current, status: plan.status });
+    if (!sameStatus(current.status, plan.status)) current = await writeStatus(ctx, current, plan.status);
     for (const e of plan.events) ctx.recorder.event(job, e.type, e.reason, e.message);
     if (plan.deleteJob) {
       try {
@@ -167,4 +168,10 @@ async function removeFinalizer(p: Pod, ctx: ReconcileContext): Promise<void> {
 
 function sameStatus(a: KubeObject['status'] | JobStatus | undefined, b: JobStatus): boolean {
   return deepEqual(a ?? {}, b);
+}
+
+/** The Job as written: its status as sent, with the server's new metadata (only that is asked for). */
+async function writeStatus(ctx: ReconcileContext, job: Job, status: NonNullable<Job['status']>): Promise<Job> {
+  const written = await ctx.client.updateStatus<Job, typeof METADATA_ONLY>({ ...job, status }, METADATA_ONLY);
+  return { ...job, metadata: written.metadata, status };
 }

@@ -44,7 +44,6 @@ import {
   verdictForJobStatus,
 } from './predicates.js';
 import { buildSubmitterJob, buildSubmitterTemplate, rayJobRequest, SubmitterConfigError } from './submitter.js';
-import { deepClone } from '../../runtime/deep-copy.js';
 import { METADATA_ONLY } from '../../runtime/kube-client.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -217,7 +216,7 @@ export async function reconcileInitializing(step: RayJobStep): Promise<StepOutco
   if (!s.dashboardURL) {
     if (cluster.status?.state !== 'ready') {
       step.ctx.log.debug('waiting for the RayCluster to be ready', { rayCluster: cluster.metadata.name, state: cluster.status?.state ?? '' });
-      s.rayClusterStatus = deepClone(cluster.status ?? {});
+      s.rayClusterStatus = cluster.status ?? {}; // shared with the read-only cache, replaced not changed
       return UPDATE_STATUS;
     }
     s.dashboardURL = dashboardAddress(cluster, step.opts.clusterDomain);
