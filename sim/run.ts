@@ -21,6 +21,7 @@ import { Simulation } from './core/simulation.js';
 import { FileSink, NullSink, TraceWriter, type TraceRecord, type TraceSink } from './core/trace.js';
 import { TRACE } from './core/trace-events.js';
 import { Kubelet } from './cluster/kubelet.js';
+import { ServeEndpointsObserver } from './cluster/serve-endpoints.js';
 import { NodePools } from './cluster/node-pools.js';
 import { NodeFaults } from './faults/node-faults.js';
 import { createSimClient, createSimStore } from './kube/create-store.js';
@@ -129,6 +130,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
 
   const nodes = await pools.start();
   await observeJobs(infra, trace);
+  await new ServeEndpointsObserver(infra, traced).start();
   await ray.start();
   await runner.start();
   await manager.start();

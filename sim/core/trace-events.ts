@@ -49,6 +49,10 @@ export const TRACE = {
   /** The RayJob reached a terminal deployment status. data: {status: 'Complete' | 'Failed', jobStatus, attempts, reason?} */
   jobFinished: 'job.finished',
 
+  // ---- serving (actor 'endpoints')
+  /** A serve Service's (label ray.io/serve) ready endpoints changed. data: {ready: number, deleted?: true} */
+  serveEndpoints: 'serve.endpoints',
+
   // ---- controllers (actor = controller name)
   reconcile: 'reconcile',
   managerRestart: 'manager.restart',

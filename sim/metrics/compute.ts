@@ -67,6 +67,12 @@
 //                     1/n = one queue got everything. null when no job names a queue or no queue
 //                     used any GPU time.
 //
+// Serving (serve.endpoints records: a serve Service's ready endpoint count):
+//   serve_downtime_s   over every serve Service, the time it had no ready endpoint after it first
+//                      had one, until it had one again, was deleted, or the run ended: what a
+//                      client of the Service would have been refused. null when no serve Service
+//                      ever had a ready endpoint. A zero-downtime upgrade keeps it at 0.
+//
 // Nodes:
 //   node_failures            node.down whose cause is not 'maintenance' or 'scale-down' (planned),
 //                            plus node.gpus that lower a node's GPU count (a GPU error).
@@ -102,6 +108,7 @@ export interface Metrics {
   goodput_pct: number | null;
   fragmentation: number | null;
   fairness: number | null;
+  serve_downtime_s: number | null;
   node_failures: number;
   node_failures_by_cause: Record<string, number>;
   cost_usd: number;
@@ -136,6 +143,7 @@ export const METRIC_NAMES: readonly MetricName[] = [
   'goodput_pct',
   'fragmentation',
   'fairness',
+  'serve_downtime_s',
   'node_failures',
   'node_failures_by_cause',
   'cost_usd',
@@ -240,6 +248,10 @@ export class MetricsAccumulator {
   private readonly queueGpuMs = new Map<string, number>();
   private nodeFailures = 0;
   private readonly failuresByCause = new Map<string, number>();
+  /** Serve Services that have had a ready endpoint: since when each is down (undefined: up). */
+  private readonly serve = new Map<string, { downSince: number | undefined }>();
+  private serveDowntimeMs = 0;
+  private servedServices = 0;
 
   private finished = false;
 
@@ -274,6 +286,8 @@ export class MetricsAccumulator {
         return this.onJobInterrupted(r);
       case TRACE.jobFinished:
         return this.onJobFinished(r);
+      case TRACE.serveEndpoints:
+        return this.onServeEndpoints(r);
       default:
         // The header, object changes, decisions, samples: not needed for the metrics.
         return;
@@ -300,6 +314,8 @@ export class MetricsAccumulator {
       if (job.submittedAt !== undefined) unfinished++;
       this.noteAttempts(job, false);
     }
+
+    for (const svc of this.serve.values()) if (svc.downSince !== undefined) this.serveDowntimeMs += end - svc.downSince;
 
     const jct = this.jctMs.sort(ascending);
     const qd = this.queueDelayMs.sort(ascending);
@@ -330,10 +346,33 @@ export class MetricsAccumulator {
       goodput_pct: this.allocatedGpuMs > 0 ? (100 * this.usefulGpuMs) / this.allocatedGpuMs : null,
       fragmentation: this.freeGpuMs() > 0 ? this.freePartialGpuMs / this.freeGpuMs() : null,
       fairness: jainIndex([...this.queueGpuMs.values()]),
+      serve_downtime_s: this.servedServices > 0 ? this.serveDowntimeMs / 1000 : null,
       node_failures: this.nodeFailures,
       node_failures_by_cause: byCause,
       cost_usd: this.billedPriceSeconds / 3600,
     };
+  }
+
+  private onServeEndpoints(r: TraceRecord): void {
+    const key = refKey(r.ref);
+    if (key === undefined) return;
+    const data = (r.data ?? {}) as { ready?: number; deleted?: boolean };
+    const up = (data.ready ?? 0) > 0 && data.deleted !== true;
+    const svc = this.serve.get(key);
+    if (!svc) {
+      // Downtime counts only once the Service has served.
+      if (up) {
+        this.serve.set(key, { downSince: undefined });
+        this.servedServices++;
+      }
+      return;
+    }
+    if (svc.downSince !== undefined && (up || data.deleted === true)) {
+      this.serveDowntimeMs += r.t - svc.downSince;
+      svc.downSince = undefined;
+    } else if (svc.downSince === undefined && !up && data.deleted !== true) svc.downSince = r.t;
+    // A later Service of the same name starts afresh.
+    if (data.deleted === true) this.serve.delete(key);
   }
 
   private freeGpuMs(): number {

@@ -34,6 +34,7 @@ export const METRIC_UNITS: Readonly<Record<MetricName, MetricUnit>> = {
   goodput_pct: 'pct',
   fragmentation: 'fraction',
   fairness: 'index',
+  serve_downtime_s: 'seconds',
   node_failures: 'count',
   node_failures_by_cause: 'causes',
   cost_usd: 'usd',

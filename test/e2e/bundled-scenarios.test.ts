@@ -16,6 +16,16 @@ describe('bundled scenarios', () => {
     }, 60_000);
   }
 
+  it('rayservice-upgrade: the serve Service is watched (downtime 0, not n/a); draining every node in the middle costs downtime, and the expectation says so', async () => {
+    const sc = loadScenario('scenarios/rayservice-upgrade.yaml');
+    const ok = await runScenario({ scenario: sc });
+    expect(ok.metrics.serve_downtime_s).toBe(0);
+    // All four nodes drained 15 minutes in (the serve pods are evicted) for 10 minutes.
+    const drained = await runScenario({ scenario: { ...sc, faults: { ...sc.faults, maintenance: [{ atMs: 15 * 60_000, drain: true, durationMs: 10 * 60_000 }] } } });
+    expect(drained.metrics.serve_downtime_s).toBeGreaterThan(0);
+    expect(drained.violations.map((v) => v.message)).toEqual([expect.stringMatching(/^expected serve_downtime_s == 0/)]);
+  }, 120_000);
+
   it('api-chaos completes every job despite injected 409/429/500s, dropped watches and operator restarts', async () => {
     const r = await runScenario({ scenario: loadScenario('scenarios/api-chaos.yaml') });
     expect(r.metrics.jobs_submitted).toBe(20);

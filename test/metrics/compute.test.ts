@@ -100,6 +100,7 @@ describe('computeMetrics: three jobs on two 8-GPU nodes', () => {
       goodput_pct: (100 * 60000) / 79200,
       fragmentation: 0.2,
       fairness: (60000 * 60000) / (2 * (28800 * 28800 + 31200 * 31200)),
+      serve_downtime_s: null,
       node_failures: 0,
       node_failures_by_cause: {},
       cost_usd: 144, // 2 nodes * 2 h * $36
@@ -190,6 +191,7 @@ describe('computeMetrics: a node failure interrupts a 16-GPU gang, which restart
       goodput_pct: (100 * 96000) / 125280,
       fragmentation: 0, // every idle GPU sat on an empty node
       fairness: null, // no queues
+      serve_downtime_s: null,
       node_failures: 1,
       node_failures_by_cause: { 'faulty-gpu': 1 },
       cost_usd: 108 + 90, // n1 3 h; n2 9000 s at $0.01/s
@@ -241,6 +243,7 @@ describe('computeMetrics: a GPU error lowers a node under its pods, then the GPU
       goodput_pct: 0,
       fragmentation: 3000 / 27000,
       fairness: null,
+      serve_downtime_s: null,
       node_failures: 1,
       node_failures_by_cause: { 'gpu-hbm3': 1 },
       cost_usd: 60,
@@ -282,6 +285,7 @@ describe('computeMetrics: edge cases', () => {
       goodput_pct: null,
       fragmentation: null,
       fairness: null,
+      serve_downtime_s: null,
       node_failures: 0,
       node_failures_by_cause: {},
       cost_usd: 0,

@@ -73,8 +73,9 @@ describe('bundled scenarios', () => {
     expect(b!.object.metadata.name).toBe(a!.object.metadata.name);
     expect(b!.at).toBeGreaterThan(a!.at);
     expect(b!.object.spec).not.toEqual(a!.object.spec);
-    // Zero downtime is asserted by the serve-endpoint invariant test until a serve_downtime_s metric exists.
-    expect(s.expectations.map((e) => e.metric)).toEqual(['node_failures', 'jobs_failed', 'gpu_hours_used']);
+    // Zero downtime is an expectation of the run itself.
+    expect(s.expectations.map((e) => e.metric)).toEqual(['serve_downtime_s', 'node_failures', 'jobs_failed', 'gpu_hours_used']);
+    expect(s.expectations[0]).toMatchObject({ op: '==', value: 0 });
   });
 
   it('api-chaos: 409/429/500, dropped watches and an operator restart', () => {
