@@ -38,12 +38,16 @@ export function human(ms: number): string {
   return `${(s / 86_400).toFixed(1)}d`;
 }
 
-export function summary(name: string, r: RunResult): string {
+/** How a run's expectations were judged: checked, or not, with why. */
+export type ExpectationsVerdict = { checked: true } | { checked: false; why: string };
+
+export function summary(name: string, r: RunResult, verdict: ExpectationsVerdict = { checked: true }): string {
   const lines = [
     `scenario ${name}: ${human(r.simMs)} simulated in ${(r.wallMs / 1000).toFixed(1)} s wall (${Math.round(r.simMs / Math.max(1, r.wallMs)).toLocaleString('en-US')}x), ${r.eventsRun.toLocaleString('en-US')} events (${Math.round((r.eventsRun / Math.max(1, r.wallMs)) * 1000).toLocaleString('en-US')}/s), ${r.traceRecords.toLocaleString('en-US')} trace records`,
     metricsTable(r.metrics),
   ];
-  if (r.violations.length) lines.push(`expectations violated:\n${r.violations.map((v) => `  ${v.message}`).join('\n')}`);
+  if (!verdict.checked) lines.push(`expectations: not checked (${verdict.why})`);
+  else if (r.violations.length) lines.push(`expectations violated:\n${r.violations.map((v) => `  ${v.message}`).join('\n')}`);
   else lines.push('expectations: all met');
   if (r.programmingErrors.length) lines.push(`controller bugs (non-API exceptions):\n${r.programmingErrors.map((e) => `  ${e}`).join('\n')}`);
   return lines.join('\n');

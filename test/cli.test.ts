@@ -81,6 +81,15 @@ describe('raysim demo and raysim run', () => {
     expect(ok.out.join('\n')).toMatch(/valid \(h100-fleet-30d: 30\.0d/);
   });
 
+  it('a run cut short by --until does not judge whole-run expectations, unless --check-expectations', async () => {
+    const short = await run('run', 'scenarios/h100-fleet-30d.yaml', '--until', '1h', '--no-progress');
+    expect(short.code).toBe(EXIT.ok);
+    expect(short.out.join('\n')).toContain("expectations: not checked (--until stopped the run at 60m of the scenario's 30.0d; --check-expectations checks them anyway)");
+    const checked = await run('run', 'scenarios/h100-fleet-30d.yaml', '--until', '1h', '--no-progress', '--check-expectations');
+    expect(checked.code).toBe(EXIT.expectationsViolated);
+    expect(checked.out.join('\n')).toMatch(/expectations violated:\n {2}expected jobs_submitted >= 9700/);
+  }, 60_000);
+
   it('a bad --until is invalid input', async () => {
     const r = await run('run', 'scenarios/h100-small.yaml', '--until', 'soon');
     expect(r.code).toBe(EXIT.invalidInput);
