@@ -237,8 +237,9 @@ export class MemoryEventRecorder implements EventRecorder {
   }
 }
 
-function aggregateKey(...fields: string[]): string {
+function aggregateKey(...fields: (string | undefined)[]): string {
   let k = '';
-  for (const f of fields) k += `${f.length}:${f}`;
+  // An object without apiVersion or kind still gets its events (as JSON.stringify allowed).
+  for (const f of fields) k += f === undefined ? '-:' : `${f.length}:${f}`;
   return k;
 }

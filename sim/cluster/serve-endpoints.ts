@@ -43,6 +43,8 @@ export class ServeEndpointsObserver {
     this.trace = new ClusterTrace('endpoints', opts);
   }
 
+  // The watches never close here: the infrastructure's client is exempt from injected faults, and
+  // an in-memory watcher that never pauses is delivered to at the instant of each write.
   async start(): Promise<void> {
     await this.client.watch<Pod>(POD, {}, { event: (e) => this.onPod(e), closed: () => undefined });
     await this.client.watch<Service>(SERVICE, {}, { event: (e) => this.onService(e), closed: () => undefined });

@@ -75,6 +75,20 @@ describe('KubeEventRecorder', () => {
     expect(rec.cacheSize).toBe(3);
   });
 
+  it('aggregates by every field whole: fields that would run together stay apart; an object without apiVersion or kind is no error', async () => {
+    const { rec, target, events, lines } = await setup();
+    rec.event(target, 'Normal', 'a', 'bc');
+    rec.event(target, 'Normal', 'ab', 'c');
+    rec.event({ metadata: { name: 'bare', namespace: NS } } as KubeObject, 'Normal', 'a', 'bc');
+    await rec.flush();
+    expect((await events()).map((e) => [e.involvedObject.name, e.reason, e.message, e.count]).sort()).toEqual([
+      ['bare', 'a', 'bc', 1],
+      ['target', 'a', 'bc', 1],
+      ['target', 'ab', 'c', 1],
+    ]);
+    expect(lines.filter((l) => l.includes('recording an event failed'))).toEqual([]);
+  });
+
   it('forgets the least recently used aggregate beyond its bound', async () => {
     const { rec, target, events } = await setup(2);
     rec.event(target, 'Normal', 'R', 'one');
