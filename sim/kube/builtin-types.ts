@@ -258,7 +258,7 @@ function validateSecret(secret: KubeObject): StatusCause[] {
   return [];
 }
 
-const POD_FIELDS = ['spec.nodeName', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.restartPolicy', 'status.phase', 'status.podIP', 'status.nominatedNodeName'];
+const POD_FIELDS = ['spec.nodeName', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.restartPolicy', 'spec.hostNetwork', 'status.phase', 'status.podIP', 'status.nominatedNodeName'];
 
 const DEFS: Def[] = [
   // core/v1

@@ -490,10 +490,29 @@ export function formatFieldSelector(sel: FieldSelector): string {
 }
 
 /**
+ * Fields whose selectable value is not simply the value at their path: kube-apiserver builds
+ * each kind's field set from Go structs, so an unset bool is "false" and an unset count "0"
+ * (NodeToSelectableFields, PodToSelectableFields, the Job and Event strategies).
+ */
+const COMPUTED_FIELDS: Readonly<Record<string, (obj: KubeObject) => string>> = {
+  'Node spec.unschedulable': (o) => String((o.spec as { unschedulable?: unknown } | undefined)?.unschedulable === true),
+  'Pod spec.hostNetwork': (o) => String((o.spec as { hostNetwork?: unknown } | undefined)?.hostNetwork === true),
+  // batch/v1 Job: the field is named status.successful, the value is status.succeeded.
+  'Job status.successful': (o) => String(Number((o.status as { succeeded?: unknown } | undefined)?.succeeded ?? 0) || 0),
+  // core/v1 Event: "source" is the source's component.
+  'Event source': (o) => {
+    const c = (o as { source?: { component?: unknown } }).source?.component;
+    return typeof c === 'string' ? c : '';
+  },
+};
+
+/**
  * The value of a dotted field path ("spec.nodeName") as a string: strings as-is, numbers and
- * booleans stringified, anything missing or non-scalar is "".
+ * booleans stringified, anything missing or non-scalar is "" (except COMPUTED_FIELDS).
  */
 export function fieldValue(obj: KubeObject, path: string): string {
+  const computed = COMPUTED_FIELDS[`${obj.kind} ${path}`];
+  if (computed) return computed(obj);
   let cur: unknown = obj;
   for (const seg of path.split('.')) {
     if (cur === null || typeof cur !== 'object' || Array.isArray(cur) || !Object.hasOwn(cur, seg)) return '';

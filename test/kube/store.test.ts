@@ -712,6 +712,27 @@ describe('list', () => {
     store.create(rt.nodes, node('n1').set('spec.unschedulable', true).obj());
     store.create(rt.nodes, node('n2').obj());
     expect(names(store.list(rt.nodes, { fieldSelector: 'spec.unschedulable=true' }))).toEqual(['n1']);
+    // As kube-apiserver's Go structs give them: an unset bool is "false".
+    expect(names(store.list(rt.nodes, { fieldSelector: 'spec.unschedulable=false' }))).toEqual(['n2']);
+    expect(names(store.list(rt.nodes, { fieldSelector: 'spec.unschedulable!=true' }))).toEqual(['n2']);
+  });
+
+  it('computed fields: pods spec.hostNetwork, jobs status.successful, events source', () => {
+    const { store, rt } = harness();
+    store.create(rt.pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'host', namespace: 'default' }, spec: { hostNetwork: true, containers: [{ name: 'c', image: 'i' }] } } as KubeObject);
+    store.create(rt.pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'plain', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'i' }] } } as KubeObject);
+    expect(names(store.list(rt.pods, { fieldSelector: 'spec.hostNetwork=false' }))).toEqual(['default/plain']);
+    expect(names(store.list(rt.pods, { fieldSelector: 'spec.hostNetwork=true' }))).toEqual(['default/host']);
+    const job = (name: string) =>
+      ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: 'default' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'i' }] } } } }) as KubeObject;
+    store.create(rt.jobs, job('done'));
+    store.create(rt.jobs, job('new'));
+    store.patch(rt.jobs, 'default', 'done', 'merge', { status: { succeeded: 1 } }, {}, 'status');
+    expect(names(store.list(rt.jobs, { fieldSelector: 'status.successful=1' }))).toEqual(['default/done']);
+    expect(names(store.list(rt.jobs, { fieldSelector: 'status.successful=0' }))).toEqual(['default/new']);
+    const events = store.type('', 'events');
+    store.create(events, { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e1', namespace: 'default' }, involvedObject: { kind: 'Pod', name: 'host' }, source: { component: 'kubelet', host: 'n1' } } as KubeObject);
+    expect(names(store.list(events, { fieldSelector: 'source=kubelet' }))).toEqual(['default/e1']);
   });
 
   it('an unsupported field is 400', () => {
