@@ -11,7 +11,7 @@ import { BATCH_JOB, POD } from '../api/constants.js';
 import type { Job, Pod } from '../api/core-types.js';
 import { deepEqual } from '../runtime/deep-copy.js';
 import { isApiError } from '../runtime/api-error.js';
-import { METADATA_ONLY } from '../runtime/kube-client.js';
+import { METADATA_ONLY, updateStatusAsSent } from '../runtime/kube-client.js';
 import type { KubeObject } from '../runtime/kube-object.js';
 import type { ReconcileContext, Reconciler, Request, Result } from '../runtime/reconciler.js';
 import { planJobSync, type BackoffOptions, type JobPlan, type JobStatus } from './job-decision.js';
@@ -72,7 +72,7 @@ export class JobController implements Reconciler {
     const uid = job.metadata.uid ?? '';
     const now = ctx.clock.now();
     let current = job;
-    if (plan.interim && !sameStatus(current.status, plan.interim)) current = await writeStatus(ctx, current, plan.interim);
+    if (plan.interim && !sameStatus(current.status, plan.interim)) current = await updateStatusAsSent(ctx.client, current, plan.interim);
     for (const p of plan.removeFinalizers) await removeFinalizer(p, ctx);
     if (plan.lastFailureAt !== undefined) this.lastFailure.set(uid, plan.lastFailureAt);
 
@@ -102,7 +102,7 @@ export class JobController implements Reconciler {
       }
     }
 
-    if (!sameStatus(current.status, plan.status)) current = await writeStatus(ctx, current, plan.status);
+    if (!sameStatus(current.status, plan.status)) current = await updateStatusAsSent(ctx.client, current, plan.status);
     for (const e of plan.events) ctx.recorder.event(job, e.type, e.reason, e.message);
     if (plan.deleteJob) {
       try {
@@ -168,10 +168,4 @@ async function removeFinalizer(p: Pod, ctx: ReconcileContext): Promise<void> {
 
 function sameStatus(a: KubeObject['status'] | JobStatus | undefined, b: JobStatus): boolean {
   return deepEqual(a ?? {}, b);
-}
-
-/** The Job as written: its status as sent, with the server's new metadata (only that is asked for). */
-async function writeStatus(ctx: ReconcileContext, job: Job, status: NonNullable<Job['status']>): Promise<Job> {
-  const written = await ctx.client.updateStatus<Job, typeof METADATA_ONLY>({ ...job, status }, METADATA_ONLY);
-  return { ...job, metadata: written.metadata, status };
 }

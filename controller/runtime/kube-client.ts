@@ -45,6 +45,16 @@ export interface PartialObjectMetadata extends KubeObject {
 /** What a write returns: the object, or its metadata when the options ask for that. */
 export type WriteResult<T, O> = O extends { as: 'PartialObjectMetadata' } ? PartialObjectMetadata : T;
 
+/**
+ * PUT /status asking for metadata only, answered as `obj` with the status sent and the server's new
+ * metadata. For kinds whose /status stores what it is sent (built-ins here: pods, Jobs), that is
+ * the object as written, without copying it back from the server.
+ */
+export async function updateStatusAsSent<T extends KubeObject>(client: KubeClient, obj: T, status: T['status']): Promise<T> {
+  const written = await client.updateStatus<T, typeof METADATA_ONLY>({ ...obj, status }, METADATA_ONLY);
+  return { ...obj, metadata: written.metadata, status };
+}
+
 /** The metadata-only form of an object (what the API server sends for as=PartialObjectMetadata). */
 export function partialObjectMetadata(obj: KubeObject): PartialObjectMetadata {
   return { apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata', metadata: obj.metadata };

@@ -23,7 +23,7 @@ import type { Node, NodeCondition, Pod, PodStatus, Taint } from '../../controlle
 import { NODE, POD } from '../../controller/api/constants.js';
 import { parseQuantity } from '../../controller/api/quantity.js';
 import { isApiError } from '../../controller/runtime/api-error.js';
-import { METADATA_ONLY, type KubeClient } from '../../controller/runtime/kube-client.js';
+import { updateStatusAsSent, type KubeClient } from '../../controller/runtime/kube-client.js';
 import { objectKey } from '../../controller/runtime/kube-object.js';
 import type { ReconcileContext, Reconciler, Request, Result, WatchMapping } from '../../controller/runtime/reconciler.js';
 import { rfc3339, type Clock, type Rng } from '../core/clock.js';
@@ -623,10 +623,8 @@ async function writeStatus(client: KubeClient, run: PodRun, next: (pod: Pod) => 
     const status = next(pod);
     if (status === undefined) return pod;
     try {
-      // The answer is this pod with the status just sent and the server's new metadata, so only
-      // metadata is asked for: a whole-pod copy per status write is the kubelet's largest cost.
-      const written = await client.updateStatus<Pod, typeof METADATA_ONLY>({ ...pod, status }, METADATA_ONLY);
-      return { ...pod, metadata: written.metadata, status };
+      // Only metadata comes back: a whole-pod copy per status write was the kubelet's largest cost.
+      return await updateStatusAsSent(client, pod, status);
     } catch (e) {
       if (isApiError(e, 'NotFound')) return undefined;
       if (!isApiError(e, 'Conflict') || attempt >= MAX_ATTEMPTS) throw e;

@@ -11,7 +11,7 @@ import { RAY_CLUSTER_SERVING_SERVICE_LABEL_KEY } from '../../controller/api/cons
 import type { Pod, Service } from '../../controller/api/core-types.js';
 import type { KubeClient } from '../../controller/runtime/kube-client.js';
 import type { WatchEvent } from '../../controller/runtime/kube-object.js';
-import { isServeEndpoint } from '../../controller/ray/rayservice/serve-endpoints.js';
+import { isServeEndpoint, matchesLabels } from '../../controller/ray/rayservice/serve-endpoints.js';
 import { TRACE } from '../core/trace-events.js';
 import { ClusterTrace, refOf, type ClusterTraceOptions } from './cluster-trace.js';
 
@@ -67,7 +67,7 @@ export class ServeEndpointsObserver {
     // Most namespaces have no serve Service, and most pods are selected by none.
     const services = this.services.get(ns);
     if (!services) return;
-    for (const w of services.values()) if (selects(w.selector, p) || (prev && selects(w.selector, prev))) this.recount(w, ns);
+    for (const w of services.values()) if (matchesLabels(p, w.selector) || (prev && matchesLabels(prev, w.selector))) this.recount(w, ns);
   }
 
   private onService(e: WatchEvent<Service>): void {
@@ -99,11 +99,4 @@ export class ServeEndpointsObserver {
     w.ready = ready;
     this.trace.emit(TRACE.serveEndpoints, refOf(w.service), { ready });
   }
-}
-
-function selects(selector: Record<string, string>, pod: Pod): boolean {
-  const labels = pod.metadata.labels;
-  if (!labels) return false;
-  for (const k in selector) if (labels[k] !== selector[k]) return false;
-  return true;
 }

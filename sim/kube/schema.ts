@@ -290,21 +290,23 @@ export function applyDefaults<T>(obj: T, schema: JSONSchemaProps | null | undefi
 // containers): defaulting skips them, and for the rest looks only at the properties that have one.
 const defaultsBelow = new WeakMap<object, boolean>();
 const hasDefaultsBelow = (s: JSONSchemaProps): boolean => subtreeHas(s, (n) => hasDefault(n), defaultsBelow);
-const defaultedProps = new WeakMap<object, [string, JSONSchemaProps][]>();
+const defaultedProps = new WeakMap<object, Map<string, JSONSchemaProps>>();
+const propsWithDefaults = (s: JSONSchemaProps) => propsWhere(s, hasDefault, defaultedProps);
 
-function propsWithDefaults(s: JSONSchemaProps): [string, JSONSchemaProps][] {
-  let list = defaultedProps.get(s);
-  if (!list) {
-    list = [];
+/** A schema's properties that pass `test`, in schema order; worked out once per schema object. */
+function propsWhere(s: JSONSchemaProps, test: (prop: JSONSchemaProps) => boolean, cache: WeakMap<object, Map<string, JSONSchemaProps>>): Map<string, JSONSchemaProps> {
+  let m = cache.get(s);
+  if (!m) {
+    m = new Map();
     if (isRecord(s.properties)) {
       for (const k of Object.keys(s.properties)) {
-        const prop = schemaOf(s.properties[k]);
-        if (hasDefault(prop)) list.push([k, prop]);
+        const prop = propSchema(s, k)!;
+        if (test(prop)) m.set(k, prop);
       }
     }
-    defaultedProps.set(s, list);
+    cache.set(s, m);
   }
-  return list;
+  return m;
 }
 
 function defaultNode(x: unknown, s: JSONSchemaProps | undefined): void {
@@ -1009,20 +1011,7 @@ function listSetsAndMaps(path: string, s: JSONSchemaProps | undefined, obj: Json
 }
 
 const listTypedProps = new WeakMap<object, Map<string, JSONSchemaProps>>();
-function propsWithListTypes(s: JSONSchemaProps): Map<string, JSONSchemaProps> {
-  let m = listTypedProps.get(s);
-  if (!m) {
-    m = new Map();
-    if (isRecord(s.properties)) {
-      for (const k of Object.keys(s.properties)) {
-        const prop = propSchema(s, k)!;
-        if (hasListType(prop)) m.set(k, prop);
-      }
-    }
-    listTypedProps.set(s, m);
-  }
-  return m;
-}
+const propsWithListTypes = (s: JSONSchemaProps) => propsWhere(s, hasListType, listTypedProps);
 
 function listWalk(path: string, s: JSONSchemaProps, x: unknown, out: StatusCause[]): void {
   if (!hasListType(s)) return;
